@@ -1,0 +1,111 @@
+# socket lessons in C: the top-level build.
+#
+#   make          build every lesson (each lesson's own Makefile does the work)
+#   make demo     build, then play each lesson's programs once, output labelled
+#   make test     build, then run the bats suite; ends with "N passed, N failed"
+#   make check    build again under AddressSanitizer + UndefinedBehaviorSanitizer (and the
+#                 lessons that start threads under ThreadSanitizer) into .check/, run the
+#                 suite against those binaries, fail on any sanitizer report
+#   make bench    measure the servers of lessons 04 and 06 under load
+#   make clean    remove everything built
+#
+# CC and CFLAGS can be overridden (make CC=clang, make CFLAGS=-O0); WERROR=1 adds -Werror.
+# LESSONS="03-tcp-server 04-multithread-server" limits test and check to those lessons.
+
+SHELL   := bash
+CC      ?= cc
+CFLAGS  ?= -std=c11 -Wall -Wextra -pedantic -O2 -g
+ifdef WERROR
+override CFLAGS += -Werror
+endif
+
+ALL_LESSONS := $(patsubst %/,%,$(sort $(wildcard 0[1-9]-*/)))
+LESSONS     ?= $(ALL_LESSONS)
+TEST_FILES   = $(wildcard $(addprefix tests/,$(addsuffix .bats,$(LESSONS))))
+
+# Sanitizer builds go to their own folders, so a check never overwrites the normal build.
+CHECK_DIR    := $(CURDIR)/.check
+ASAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_FLAGS   := -fsanitize=thread
+# The lessons whose programs start threads get the extra ThreadSanitizer pass.
+TSAN_LESSONS  = $(sort $(foreach l,$(LESSONS),$(if $(shell grep -l pthread_create $(l)/*.c 2>/dev/null),$(l))))
+
+.PHONY: all demo test check bench clean $(ALL_LESSONS)
+
+all: $(ALL_LESSONS)
+
+$(ALL_LESSONS):
+	@$(MAKE) --no-print-directory -C $@ CC='$(CC)' CFLAGS='$(CFLAGS)'
+
+demo: all
+	@for lesson in $(ALL_LESSONS); do \
+	  printf '\n\033[1m===== %s =====\033[0m\n' "$$lesson"; \
+	  $(MAKE) -s --no-print-directory -C "$$lesson" demo || exit 1; \
+	done
+
+# bats speaks TAP; summarise echoes each line as it arrives and ends with the line CI
+# reads. A plan that is missing or longer than the results counts the gap as failures.
+define summarise
+passed=0; failed=0; skipped=0; planned=-1; \
+while IFS= read -r line; do \
+  printf '%s\n' "$$line"; \
+  case "$$line" in \
+    1..*) planned=$${line#1..} ;; \
+    "ok "*" # skip"*) skipped=$$((skipped + 1)) ;; \
+    "ok "*) passed=$$((passed + 1)) ;; \
+    "not ok "*) failed=$$((failed + 1)) ;; \
+  esac; \
+done; \
+ran=$$((passed + failed + skipped)); \
+if [ "$$planned" -lt 0 ]; then echo "# bats printed no plan: counting that as a failure"; failed=$$((failed + 1)); \
+elif [ "$$ran" -lt "$$planned" ]; then echo "# only $$ran of $$planned tests reported"; failed=$$((failed + planned - ran)); fi; \
+if [ "$$skipped" -gt 0 ]; then echo "$$passed passed, $$failed failed, $$skipped skipped"; \
+else echo "$$passed passed, $$failed failed"; fi; \
+[ "$$failed" -eq 0 ]
+endef
+
+test: all
+	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
+	@bats --formatter tap $(TEST_FILES) 2>&1 | { $(summarise); }
+
+check:
+	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
+	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/logs
+	@echo "== building with $(ASAN_FLAGS)"
+	@for lesson in $(LESSONS); do \
+	  $(MAKE) -s --no-print-directory -C "$$lesson" OUT=$(CHECK_DIR)/asan/$$lesson \
+	    CC='$(CC)' CFLAGS='$(CFLAGS) $(ASAN_FLAGS)' || exit 1; \
+	done
+	@echo "== running the suite under ASan + UBSan"
+	@export BIN_ROOT=$(CHECK_DIR)/asan \
+	  ASAN_OPTIONS=log_path=$(CHECK_DIR)/logs/asan:detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/ubsan:print_stacktrace=1; \
+	  bats --formatter tap $(TEST_FILES) 2>&1 | { $(summarise); } || touch $(CHECK_DIR)/failed
+	@if [ -n "$(TSAN_LESSONS)" ]; then \
+	  echo "== building $(TSAN_LESSONS) (and what their tests use) with $(TSAN_FLAGS)"; \
+	  for lesson in $(LESSONS); do \
+	    $(MAKE) -s --no-print-directory -C "$$lesson" OUT=$(CHECK_DIR)/tsan/$$lesson \
+	      CC='$(CC)' CFLAGS='$(CFLAGS) $(TSAN_FLAGS)' || exit 1; \
+	  done; \
+	  echo "== running $(TSAN_LESSONS) under ThreadSanitizer"; \
+	  export BIN_ROOT=$(CHECK_DIR)/tsan TSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/tsan:second_deadlock_stack=1; \
+	  bats --formatter tap $(addprefix tests/,$(addsuffix .bats,$(TSAN_LESSONS))) 2>&1 \
+	    | { $(summarise); } || touch $(CHECK_DIR)/failed; \
+	fi
+	@if compgen -G '$(CHECK_DIR)/logs/*' >/dev/null; then \
+	  echo "Sanitizer reports:"; head -n 60 $(CHECK_DIR)/logs/*; \
+	  echo "make check: sanitizer reports found (above)"; exit 1; \
+	fi; echo "make check: no sanitizer reports"
+	@if [ -e $(CHECK_DIR)/failed ]; then echo "make check: tests failed (above)"; exit 1; fi
+
+# Lessons with something to measure have a `bench` target of their own.
+bench: all
+	@for lesson in $(ALL_LESSONS); do \
+	  if grep -q '^bench:' "$$lesson/Makefile"; then \
+	    $(MAKE) -s --no-print-directory -C "$$lesson" bench || exit 1; \
+	  fi; \
+	done
+
+clean:
+	@for lesson in $(ALL_LESSONS); do $(MAKE) -s --no-print-directory -C "$$lesson" clean; done
+	@rm -rf $(CHECK_DIR)

@@ -1,0 +1,189 @@
+# Shared helpers for the lesson tests (bats-core 1.8.2). Load with `load test_helper`.
+#
+# What they take care of (see ../shared/TESTING.md for the measurements behind each):
+# - servers start on port 0 in the background with every fd above 2 closed (bats waits on
+#   fd 3: a server holding it open hangs the whole run), in their own session (setsid) so a
+#   kill reaches their children too, with stdout/stderr in a log file;
+# - the port is read from the server's first line ("... port N") with a deadline, no sleep;
+# - teardown stops everything a test started: TERM, a short grace period, then KILL;
+# - assert helpers print what was expected next to what happened.
+
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+# Where the programs are: the normal build, or the sanitizer build that `make check` made.
+BIN_ROOT="${BIN_ROOT:-$ROOT}"
+# How long a server may take to say it is listening, and the default client timeout.
+# Sanitizer builds start more slowly, so both are generous; they are deadlines, not sleeps.
+READY_SECONDS="${READY_SECONDS:-10}"
+T="${CLIENT_TIMEOUT:-10}"
+
+STARTED_PIDS=()
+
+# start_bg LOG CMD [ARGS...]: run CMD in the background, stdin from /dev/null, stdout and
+# stderr to LOG. Sets BG_PID (the program's own PID: the subshell execs it).
+start_bg() {
+  local log=$1
+  shift
+  start_bg_from /dev/null "$log" "$@"
+}
+
+# start_bg_from INPUT LOG CMD [ARGS...]: as start_bg, reading stdin from INPUT (a FIFO, say).
+start_bg_from() {
+  local input=$1 log=$2
+  shift 2
+  (
+    # Close every inherited descriptor above 2 (bats' fd 3 among them).
+    for fd in /dev/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null; fi
+    done
+    exec setsid "$@" <"$input" >"$log" 2>&1
+  ) &
+  BG_PID=$!
+  STARTED_PIDS+=("$BG_PID")
+}
+
+# start_server LOG CMD [ARGS...]: start a server and wait until its first line ends with
+# its port. Sets SERVER_PID, SERVER_PORT and SERVER_LOG. Fails (showing the log) if the
+# server exits first or says nothing within READY_SECONDS.
+start_server() {
+  SERVER_LOG=$1
+  start_bg "$@"
+  SERVER_PID=$BG_PID
+  wait_for_line "$SERVER_LOG" 'port [0-9]+$' "$READY_SECONDS" "$SERVER_PID" || return 1
+  SERVER_PORT=$(head -n 1 "$SERVER_LOG" | grep -oE '[0-9]+$')
+  [[ -n $SERVER_PORT ]] || { echo "first line has no port: $(head -n 1 "$SERVER_LOG")" >&2; return 1; }
+}
+
+# wait_for_line FILE REGEX [SECONDS] [PID]: poll FILE (grep -E) every 50 ms until a line
+# matches, the deadline passes or PID (if given) has exited. Shows FILE on failure.
+wait_for_line() {
+  local file=$1 regex=$2 seconds=${3:-$READY_SECONDS} pid=${4:-}
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS <= deadline)); do
+    if [[ -f $file ]] && grep -qE -- "$regex" "$file"; then return 0; fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      grep -qE -- "$regex" "$file" 2>/dev/null && return 0
+      echo "process $pid exited before printing /$regex/; $file holds:" >&2
+      cat "$file" >&2 2>/dev/null
+      return 1
+    fi
+    sleep 0.05
+  done
+  echo "no line matching /$regex/ in $file within ${seconds}s; it holds:" >&2
+  cat "$file" >&2 2>/dev/null
+  return 1
+}
+
+# wait_for_count FILE REGEX N [SECONDS]: poll until at least N lines of FILE match REGEX.
+wait_for_count() {
+  local file=$1 regex=$2 want=$3 seconds=${4:-$READY_SECONDS}
+  local deadline=$((SECONDS + seconds)) have=0
+  while ((SECONDS <= deadline)); do
+    have=$(grep -cE -- "$regex" "$file" 2>/dev/null)
+    ((${have:-0} >= want)) && return 0
+    sleep 0.05
+  done
+  echo "expected $want lines matching /$regex/ in $file within ${seconds}s, found ${have:-0}:" >&2
+  cat "$file" >&2 2>/dev/null
+  return 1
+}
+
+# wait_for_exit PID [SECONDS]: wait until PID (started by this test) exits; its exit status
+# becomes this function's status. Returns 124 (like timeout) if it is still running.
+wait_for_exit() {
+  local pid=$1 seconds=${2:-$READY_SECONDS}
+  local deadline=$((SECONDS + seconds))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS > deadline)); then
+      echo "process $pid still running after ${seconds}s" >&2
+      return 124
+    fi
+    sleep 0.05
+  done
+  wait "$pid"
+}
+
+# stop_pid PID: TERM its process group, give it up to 2 s, then KILL, then reap it.
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < 40; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# stop_all: stop every process this test started (the default teardown).
+stop_all() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+  STARTED_PIDS=()
+}
+
+teardown() {
+  stop_all
+}
+
+# assert_equal EXPECTED ACTUAL [WHAT]
+assert_equal() {
+  if [[ "$1" != "$2" ]]; then
+    printf '%s differs\n  expected: %q\n  actual:   %q\n' "${3:-value}" "$1" "$2" >&2
+    return 1
+  fi
+}
+
+# assert_line LINE: $output (from `run`) has LINE as one whole line.
+assert_line() {
+  local line
+  while IFS= read -r line; do [[ $line == "$1" ]] && return 0; done <<<"$output"
+  printf 'expected the line:\n  %s\nin the output:\n%s\n' "$1" "$output" >&2
+  return 1
+}
+
+# refute_line LINE: $output has no such whole line.
+refute_line() {
+  local line
+  while IFS= read -r line; do
+    if [[ $line == "$1" ]]; then
+      printf 'did not expect the line:\n  %s\nin the output:\n%s\n' "$1" "$output" >&2
+      return 1
+    fi
+  done <<<"$output"
+}
+
+# assert_output_matches REGEX: some line of $output matches the extended regex.
+assert_output_matches() {
+  grep -qE -- "$1" <<<"$output" && return 0
+  printf 'expected a line matching /%s/ in the output:\n%s\n' "$1" "$output" >&2
+  return 1
+}
+
+# assert_output EXPECTED: $output is exactly EXPECTED (all lines).
+assert_output() {
+  [[ "$output" == "$1" ]] && return 0
+  printf 'output differs\n--- expected\n%s\n--- actual\n%s\n' "$1" "$output" >&2
+  return 1
+}
+
+# assert_file_line FILE LINE: FILE has LINE as one whole line.
+assert_file_line() {
+  grep -qxF -- "$2" "$1" 2>/dev/null && return 0
+  printf 'expected the line:\n  %s\nin %s, which holds:\n' "$2" "$1" >&2
+  cat "$1" >&2 2>/dev/null
+  return 1
+}
+
+# assert_usage_error PROGRAM: the last `run --separate-stderr` exited 2 with one stderr
+# line that names PROGRAM, and printed nothing on stdout.
+assert_usage_error() {
+  assert_equal 2 "$status" "exit status" || return 1
+  assert_equal "" "$output" "stdout" || return 1
+  assert_equal 1 "$(printf '%s\n' "$stderr" | wc -l)" "number of stderr lines" || return 1
+  [[ $stderr == "$1: "* ]] || { printf 'stderr should start with "%s: ", got: %s\n' "$1" "$stderr" >&2; return 1; }
+}
