@@ -1,0 +1,448 @@
+/*
+ * reliability_demo: counts what arrives when a fast sender meets a slow receiver, over UDP
+ * and over TCP.
+ *
+ * Usage: reliability_demo [-n COUNT] [-b RCVBUF]
+ *
+ * Mirrors the notes, "TCP vs UDP": "TCP is reliable, UDP does not guarantee arrival or
+ * order". It sends COUNT numbered datagrams (default 100000) as fast as it can to a UDP
+ * receiver whose receive buffer is small (SO_RCVBUF = RCVBUF bytes, default 16384) and who
+ * reads only one datagram for every two sent; then the same COUNT numbered records over one
+ * TCP connection at the same pace; then prints, for both, how many were sent, received,
+ * lost, out of order, duplicated, and invalid (a number that was never sent).
+ *
+ * Both sides run in this one process, taking turns, so no threads are needed and nothing
+ * but the kernel decides what is lost: when the UDP receiver's buffer is full, the kernel
+ * drops the new datagram and tells nobody. The TCP sender is never allowed to overrun the
+ * receiver (flow control): its send finds no room and it has to wait, which is counted.
+ * The receiver stops after the sender's end marker (UDP: a datagram numbered 4294967295,
+ * which may itself be lost; TCP: end of stream) or after 0.2 s (UDP) / 5 s (TCP) without
+ * data, so a run always ends.
+ *
+ * Try:
+ *   terminal 1:  ./reliability_demo -n 20000
+ *   terminal 1:  ./reliability_demo -n 20000 -b 1          (the smallest buffer allowed)
+ *   terminal 1:  ./reliability_demo -n 20000 -b 4194304    (a big one: fewer losses)
+ *
+ * See also: stream_vs_datagram.c, udp_sender.c, udp_receiver.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define PROGRAM "reliability_demo"
+#define USAGE "Usage: reliability_demo [-n COUNT] [-b RCVBUF]"
+#define DEFAULT_COUNT 100000
+#define MAX_COUNT 1000000
+#define DEFAULT_RCVBUF 16384
+#define MAX_RCVBUF 16777216
+/* The receiver reads one datagram (or one record) for every READ_EVERY the sender sends. */
+#define READ_EVERY 2
+/* The UDP end marker: a number that is never a sequence number. */
+#define END_MARKER 0xFFFFFFFFu
+/* How long each receiver waits for more data before it gives up, in milliseconds. */
+#define UDP_IDLE_MS 200
+#define TCP_IDLE_MS 5000
+/* Every datagram and every TCP record is one 4-byte number in network byte order. */
+#define RECORD_SIZE 4
+
+/* What one receiver saw. */
+struct tally {
+    unsigned long received, out_of_order, duplicated, invalid;
+    unsigned long highest; /* highest valid number so far, plus one (0: none yet) */
+    unsigned char *seen;   /* seen[i] != 0 once number i has arrived */
+    unsigned long count;   /* numbers 0 .. count-1 are valid */
+};
+
+/* Report a usage problem on one line and exit 2. */
+static void usage_error(const char *problem)
+{
+    fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
+    exit(2);
+}
+
+/* Report a failed call on one line and exit 1. */
+static void fail(const char *call)
+{
+    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
+    exit(1);
+}
+
+/* Parse a decimal number in [1, max] or exit 2 naming WHAT was wrong. */
+static long parse_count(const char *text, const char *what, long max)
+{
+    char *end;
+    long value = -1;
+
+    errno = 0;
+    if (text[0] >= '0' && text[0] <= '9')
+        value = strtol(text, &end, 10);
+    if (value < 1 || errno != 0 || *end != '\0' || value > max) {
+        fprintf(stderr, "%s: bad %s '%s': expected a number from 1 to %ld\n", PROGRAM, what, text, max);
+        exit(2);
+    }
+    return value;
+}
+
+/* Put NUMBER into 4 bytes, most significant first (network byte order), and back. */
+static void encode(uint32_t number, unsigned char record[RECORD_SIZE])
+{
+    uint32_t wire = htonl(number);
+    memcpy(record, &wire, RECORD_SIZE);
+}
+static uint32_t decode(const unsigned char record[RECORD_SIZE])
+{
+    uint32_t wire;
+    memcpy(&wire, record, RECORD_SIZE);
+    return ntohl(wire);
+}
+
+/* Count one arrived number: valid or not, duplicate or not, in order or not. */
+static void tally_number(struct tally *t, uint32_t number)
+{
+    t->received++;
+    if (number >= t->count) {
+        t->invalid++;
+        return;
+    }
+    if (t->seen[number]) {
+        t->duplicated++;
+        return;
+    }
+    t->seen[number] = 1;
+    if (number + 1UL < t->highest)
+        t->out_of_order++; /* a higher number came before it */
+    else
+        t->highest = number + 1UL;
+}
+
+/* Wait up to MS milliseconds for FD to become readable; 1 if it is, 0 on timeout. */
+static int wait_readable(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    int ready;
+    do
+        ready = poll(&p, 1, ms);
+    while (ready < 0 && errno == EINTR);
+    if (ready < 0)
+        fail("poll");
+    return ready;
+}
+
+/* A socket of TYPE bound to 127.0.0.1 on a free port, with SO_RCVBUF set to RCVBUF (set
+ * before bind and listen: TCP fixes its window scaling when the connection opens). */
+static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address)
+{
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0)
+        fail("socket");
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
+        fail("setsockopt SO_RCVBUF");
+    memset(address, 0, sizeof *address);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address->sin_port = 0; /* any free port */
+    if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
+        fail("bind");
+    socklen_t length = sizeof *address;
+    if (getsockname(fd, (struct sockaddr *)address, &length) < 0)
+        fail("getsockname");
+    return fd;
+}
+
+/* The receive buffer the kernel really gave (Linux doubles the request for its own
+ * bookkeeping and clamps it between a minimum and net.core.rmem_max). */
+static int real_rcvbuf(int fd)
+{
+    int size = 0;
+    socklen_t length = sizeof size;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) < 0)
+        fail("getsockopt SO_RCVBUF");
+    return size;
+}
+
+/* UDP receiver: read at most one datagram if one is waiting (WAIT_MS 0) or within WAIT_MS.
+ * Returns 1 if something was read, 0 if nothing came, -1 for the end marker. */
+static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms)
+{
+    unsigned char datagram[64];
+    ssize_t length;
+
+    if (wait_ms > 0 && !wait_readable(receiver_socket, wait_ms))
+        return 0;
+    do /* Python: data, address = receiver.recvfrom(64) */
+        length = recvfrom(receiver_socket, datagram, sizeof datagram, MSG_DONTWAIT, NULL, NULL);
+    while (length < 0 && errno == EINTR);
+    if (length < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        fail("recvfrom");
+    }
+    if (length != RECORD_SIZE) {
+        t->received++;
+        t->invalid++;
+        return 1;
+    }
+    uint32_t number = decode(datagram);
+    if (number == END_MARKER)
+        return -1;
+    tally_number(t, number);
+    return 1;
+}
+
+/* The UDP round: COUNT datagrams numbered 0 .. COUNT-1, then the end marker. */
+static void udp_round(unsigned long count, int rcvbuf, struct tally *t, int *given)
+{
+    struct sockaddr_in receiver_address;
+    int receiver_socket = bound_socket(SOCK_DGRAM, rcvbuf, &receiver_address);
+    *given = real_rcvbuf(receiver_socket);
+    int sender_socket = socket(AF_INET, SOCK_DGRAM, 0);
+    if (sender_socket < 0)
+        fail("socket");
+
+    unsigned char datagram[RECORD_SIZE];
+    for (unsigned long i = 0; i <= count; i++) {
+        /* i == count: the end marker, so the receiver can stop early if it gets it. */
+        encode(i < count ? (uint32_t)i : END_MARKER, datagram);
+        ssize_t sent;
+        do /* Python: sender.sendto(datagram, address). As fast as it goes: no waiting. */
+            sent = sendto(sender_socket, datagram, sizeof datagram, 0,
+                          (struct sockaddr *)&receiver_address, sizeof receiver_address);
+        while (sent < 0 && errno == EINTR);
+        if (sent < 0)
+            fail("sendto");
+        /* The slow receiver: one read for every READ_EVERY datagrams sent. */
+        if (i % READ_EVERY == READ_EVERY - 1)
+            udp_read_one(receiver_socket, t, 0);
+    }
+    /* The sender is done: the receiver reads what is left until the end marker, or until
+     * nothing has come for UDP_IDLE_MS (the marker may have been dropped like any other). */
+    while (udp_read_one(receiver_socket, t, UDP_IDLE_MS) > 0)
+        ;
+    close(sender_socket);
+    close(receiver_socket);
+}
+
+/* TCP receiver: the bytes that form the next record may arrive in pieces. */
+struct tcp_reader {
+    unsigned char partial[RECORD_SIZE];
+    size_t have;
+    int ended;
+};
+
+/* Read up to MAX bytes if any are waiting (WAIT_MS 0) or arrive within WAIT_MS, and tally
+ * every complete record. Returns the number of bytes read (0: none; end of stream sets
+ * ended). */
+static size_t tcp_read(int connection_socket, struct tcp_reader *r, struct tally *t, size_t max, int wait_ms)
+{
+    unsigned char bytes[4096];
+    ssize_t length;
+
+    if (max > sizeof bytes)
+        max = sizeof bytes;
+    if (wait_ms > 0 && !wait_readable(connection_socket, wait_ms))
+        return 0;
+    do /* Python: data = conn.recv(max) */
+        length = recv(connection_socket, bytes, max, MSG_DONTWAIT);
+    while (length < 0 && errno == EINTR);
+    if (length < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        fail("recv");
+    }
+    if (length == 0) {
+        r->ended = 1;
+        return 0;
+    }
+    /* Framing: the stream has no boundaries, so cut it into 4-byte records ourselves. */
+    for (ssize_t i = 0; i < length; i++) {
+        r->partial[r->have++] = bytes[i];
+        if (r->have == RECORD_SIZE) {
+            tally_number(t, decode(r->partial));
+            r->have = 0;
+        }
+    }
+    return (size_t)length;
+}
+
+/* The TCP round: COUNT records numbered 0 .. COUNT-1 over one connection, then close. */
+static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned long *waits)
+{
+    struct sockaddr_in server_address;
+    int server_socket = bound_socket(SOCK_STREAM, rcvbuf, &server_address);
+    if (listen(server_socket, 1) < 0)
+        fail("listen");
+    int client_socket = socket(AF_INET, SOCK_STREAM, 0);
+    if (client_socket < 0)
+        fail("socket");
+    /* The sender's buffer gets the same small size. Left alone, Linux would grow it to
+     * megabytes ("autotuning") and the unread records would simply wait in there. */
+    if (setsockopt(client_socket, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf) < 0)
+        fail("setsockopt SO_SNDBUF");
+    if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
+        fail("connect");
+    int connection_socket;
+    do
+        connection_socket = accept(server_socket, NULL, NULL);
+    while (connection_socket < 0 && errno == EINTR);
+    if (connection_socket < 0)
+        fail("accept");
+    close(server_socket);
+    /* Non-blocking sender: when there is no room, send fails with EAGAIN instead of
+     * sleeping, and this same process can play the receiver meanwhile. */
+    int flags = fcntl(client_socket, F_GETFL);
+    if (flags < 0 || fcntl(client_socket, F_SETFL, flags | O_NONBLOCK) < 0)
+        fail("fcntl O_NONBLOCK");
+
+    struct tcp_reader reader = {.have = 0, .ended = 0};
+    unsigned char record[RECORD_SIZE];
+    for (unsigned long i = 0; i < count; i++) {
+        encode((uint32_t)i, record);
+        size_t offset = 0;
+        while (offset < RECORD_SIZE) { /* a send-all loop that waits for room */
+            ssize_t sent = send(client_socket, record + offset, RECORD_SIZE - offset, 0);
+            if (sent > 0) {
+                offset += (size_t)sent;
+                continue;
+            }
+            if (sent < 0 && errno == EINTR)
+                continue;
+            if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                fail("send");
+            /* No room: the receiver's buffer and ours are full. TCP makes us wait until
+             * the receiver reads (flow control). Here "waiting" means: let it read. */
+            (*waits)++;
+            struct pollfd both[2] = {
+                {.fd = client_socket, .events = POLLOUT, .revents = 0},
+                {.fd = connection_socket, .events = POLLIN, .revents = 0},
+            };
+            int ready;
+            do
+                ready = poll(both, 2, TCP_IDLE_MS);
+            while (ready < 0 && errno == EINTR);
+            if (ready < 0)
+                fail("poll");
+            if (ready == 0) {
+                errno = ETIMEDOUT;
+                fail("send (stalled)");
+            }
+            if (both[1].revents != 0)
+                tcp_read(connection_socket, &reader, t, 4096, 0);
+        }
+        /* The slow receiver: one record's worth for every READ_EVERY records sent. */
+        if (i % READ_EVERY == READ_EVERY - 1)
+            tcp_read(connection_socket, &reader, t, RECORD_SIZE, 0);
+    }
+    /* The sender is done: end of stream. The receiver reads the rest until it sees it. */
+    if (shutdown(client_socket, SHUT_WR) < 0)
+        fail("shutdown");
+    while (!reader.ended) {
+        if (tcp_read(connection_socket, &reader, t, 4096, TCP_IDLE_MS) == 0 && !reader.ended) {
+            errno = ETIMEDOUT;
+            fail("recv (stalled)");
+        }
+    }
+    if (reader.have != 0) { /* a piece of a record at the end: never happens, but count it */
+        t->received++;
+        t->invalid++;
+    }
+    close(client_socket);
+    close(connection_socket);
+}
+
+/* One row of the table. */
+static void print_row(const char *protocol, unsigned long sent, const struct tally *t)
+{
+    unsigned long distinct = t->received - t->duplicated - t->invalid;
+    printf("%-4s%8lu%10lu%8lu%14lu%12lu%9lu\n", protocol, sent, t->received, sent - distinct,
+           t->out_of_order, t->duplicated, t->invalid);
+}
+
+int main(int argc, char *argv[])
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send fails with EPIPE instead and we report it. */
+    signal(SIGPIPE, SIG_IGN);
+
+    long count = DEFAULT_COUNT, rcvbuf = DEFAULT_RCVBUF;
+    /* Options only, in any order. getopt is told to stop at the first operand ("+": what
+     * macOS always does) so that a stray operand, or a negative number like -1, is reported
+     * as what it is. */
+    opterr = 0;
+    while (optind < argc) {
+        const char *argument = argv[optind];
+        if (argument[0] != '-' || isdigit((unsigned char)argument[1]))
+            usage_error("too many operands");
+        int option = getopt(argc, argv, "+:hn:b:");
+        if (option == -1) {
+            if (optind < argc) /* getopt skipped "--": what follows is an operand */
+                usage_error("too many operands");
+            break;
+        }
+        switch (option) {
+        case 'h':
+            printf("%s\n", USAGE);
+            return 0;
+        case 'n':
+            count = parse_count(optarg, "count", MAX_COUNT);
+            break;
+        case 'b':
+            rcvbuf = parse_count(optarg, "buffer size", MAX_RCVBUF);
+            break;
+        default: { /* ':' or, where getopt ignores the ':' after '+', '?' for "-n" alone */
+            char problem[64];
+            if (option == ':' || optopt == 'n' || optopt == 'b')
+                snprintf(problem, sizeof problem, "option '-%c' needs a value", optopt);
+            else
+                snprintf(problem, sizeof problem, "unknown option '-%c'", optopt);
+            usage_error(problem);
+        }
+        }
+    }
+
+    struct tally udp = {0}, tcp = {0};
+    udp.count = tcp.count = (unsigned long)count;
+    udp.seen = calloc((size_t)count, 1);
+    tcp.seen = calloc((size_t)count, 1);
+    if (udp.seen == NULL || tcp.seen == NULL) {
+        fprintf(stderr, "%s: out of memory\n", PROGRAM);
+        free(udp.seen);
+        free(tcp.seen);
+        return 1;
+    }
+
+    /* 1. UDP: send as fast as we can; the receiver reads half as fast. */
+    int udp_given = 0;
+    udp_round((unsigned long)count, (int)rcvbuf, &udp, &udp_given);
+    printf("UDP: %ld datagrams of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld (kernel gave %d)\n",
+           count, READ_EVERY, rcvbuf, udp_given);
+
+    /* 2. TCP: the same count and pace over one connection. */
+    unsigned long waits = 0;
+    tcp_round((unsigned long)count, (int)rcvbuf, &tcp, &waits);
+    printf("TCP: %ld records of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld; sender had to wait %lu times\n",
+           count, READ_EVERY, rcvbuf, waits);
+
+    /* 3. The table. */
+    printf("%-4s%8s%10s%8s%14s%12s%9s\n", "", "sent", "received", "lost", "out of order",
+           "duplicated", "invalid");
+    print_row("UDP", (unsigned long)count, &udp);
+    print_row("TCP", (unsigned long)count, &tcp);
+
+    free(udp.seen);
+    free(tcp.seen);
+    return 0;
+}
