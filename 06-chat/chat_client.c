@@ -1,0 +1,279 @@
+/*
+ * chat_client.c: the notes' "simple chat tool", client side: connect, then take turns with
+ * the server, one line per message, until either side says "byebye".
+ *
+ * Usage: chat_client HOST PORT
+ *
+ * Mirrors the notes' closing example (the chat client: connect, then loop: type a message,
+ * send it, receive the reply, print it; "byebye" ends the chat). We speak first. End of
+ * input (Ctrl-D) counts as typing "byebye". If the server goes away without "byebye" we say
+ * so and exit 1.
+ *
+ * Try:
+ *   terminal 1: ./chat_server 12345
+ *   terminal 2: ./chat_client localhost 12345
+ *
+ * See also: chat_server.c (the other side), chatroom_client.c (a room where anyone may speak
+ * at any time).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define PROG "chat_client"
+#define USAGE "Usage: chat_client HOST PORT"
+#define MAX_LINE 1024 /* longest message we keep, newline excluded; longer ones are cut */
+
+/* Print one usage error line (program name first) and exit 2. */
+static void usage_error(const char *what, const char *arg)
+{
+    if (arg != NULL)
+        fprintf(stderr, "%s: %s '%s' (try '%s -h')\n", PROG, what, arg, PROG);
+    else
+        fprintf(stderr, "%s: %s (try '%s -h')\n", PROG, what, PROG);
+    exit(2);
+}
+
+/* Parse a port number 0..65535; anything else (letters, sign, trailing junk) gives -1. */
+static int parse_port(const char *text)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value > 65535)
+        return -1;
+    return (int)value;
+}
+
+/* Send all len bytes; send() may take fewer than asked. Returns 0, or -1 with errno set. */
+static int send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* A buffered line reader for a socket: TCP delivers a byte stream, not messages, so one
+ * recv() may hold half a line or three lines. We keep what recv() gave us and hand out one
+ * line at a time. */
+struct line_reader {
+    int fd;
+    char buf[4096];
+    size_t start, end; /* the bytes not handed out yet are buf[start..end) */
+};
+
+/* Read one line into line (size bytes), without the newline (and without a '\r' before it).
+ * Returns its length, -1 at end of stream (a last unterminated line still counts as a line),
+ * -2 on a receive error (errno set). A line longer than size - 1 is cut and *cut set to 1;
+ * the rest of it is read and thrown away, so the next call starts at the next line. */
+static long read_line(struct line_reader *r, char *line, size_t size, int *cut)
+{
+    size_t len = 0;
+    *cut = 0;
+    for (;;) {
+        if (r->start == r->end) { /* buffer empty: ask the kernel for more */
+            ssize_t n = recv(r->fd, r->buf, sizeof r->buf, 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return -2;
+            if (n == 0) /* the peer closed its side */
+                return (len > 0 || *cut) ? (long)len : -1;
+            r->start = 0;
+            r->end = (size_t)n;
+        }
+        char c = r->buf[r->start++];
+        if (c == '\n')
+            break;
+        if (len + 1 < size)
+            line[len++] = c;
+        else
+            *cut = 1;
+    }
+    if (len > 0 && line[len - 1] == '\r') /* tolerate "\r\n" */
+        len--;
+    line[len] = '\0';
+    return (long)len;
+}
+
+/* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
+{
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address)");
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
+    snprintf(out, size, "%s port %s", shown, port);
+}
+
+/* Read one line the user typed (stdin is a buffered FILE: fgets is fine here because this
+ * program only ever waits on one thing at a time). Returns 1, or 0 at end of input. A line
+ * longer than the buffer is refused and the user asked again. */
+static int read_typed_line(char *line, size_t size, int interactive)
+{
+    for (;;) {
+        if (interactive) {
+            fputs("> ", stdout);
+            fflush(stdout);
+        }
+        if (fgets(line, (int)size, stdin) == NULL)
+            return 0;
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] == '\n') {
+            line[--len] = '\0';
+            if (len > 0 && line[len - 1] == '\r')
+                line[--len] = '\0';
+            return 1;
+        }
+        if (feof(stdin)) /* a last line without a newline is still a line */
+            return 1;
+        int c; /* too long: skip the rest of it and ask again */
+        while ((c = getchar()) != EOF && c != '\n')
+            ;
+        printf("(line too long: at most %d bytes; not sent, type it again)\n", MAX_LINE);
+        if (c == EOF)
+            return 0;
+    }
+}
+
+int main(int argc, char *argv[])
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
+    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
+     * send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *operand[2];
+    int operands = 0, opt;
+    opterr = 0; /* we print our own messages */
+    while (optind < argc) {
+        if ((opt = getopt(argc, argv, "h")) == -1) {
+            /* An operand (macOS getopt stops at the first one): take it and go on. */
+            if (operands == 2)
+                usage_error("too many operands", NULL);
+            operand[operands++] = argv[optind++];
+            continue;
+        }
+        if (opt == 'h') {
+            puts(USAGE);
+            return 0;
+        }
+        char option[3] = {'-', (char)optopt, '\0'};
+        usage_error("unknown option", option);
+    }
+    if (operands < 2) {
+        fprintf(stderr, "%s: missing operand: HOST PORT (try '%s -h')\n", PROG, PROG);
+        return 2;
+    }
+    const char *host = operand[0], *port_text = operand[1];
+    if (parse_port(port_text) < 0) {
+        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROG,
+                port_text);
+        return 2;
+    }
+
+    /* 1. Find the server's addresses (IPv4 and/or IPv6) and connect to the first that
+     *    answers.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
+    struct addrinfo hints, *results;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, port_text, &hints, &results);
+    if (rc != 0) {
+        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
+        return 1;
+    }
+    int client_socket = -1, saved_errno = 0;
+    char peer[160];
+    for (struct addrinfo *ai = results; ai != NULL; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, peer, sizeof peer);
+        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (client_socket < 0) {
+            saved_errno = errno;
+            continue;
+        }
+        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved_errno = errno;
+        close(client_socket);
+        client_socket = -1;
+    }
+    freeaddrinfo(results);
+    if (client_socket < 0) { /* report the last failure */
+        fprintf(stderr, "%s: connect %s: %s\n", PROG, peer, strerror(saved_errno));
+        return 1;
+    }
+    printf("Connected to %s\n", peer);
+
+    /* 2. Take turns: we speak first, then wait for the server's answer, and so on. */
+    struct line_reader reader = {.fd = client_socket, .start = 0, .end = 0};
+    char line[MAX_LINE + 2]; /* a message, its newline, and the final '\0' */
+    int interactive = isatty(STDIN_FILENO);
+    int status = 0;
+    for (;;) {
+        /* 2a. Type a message and send it, newline included: the newline is what tells the
+         *     server where the message ends.  Python: s.sendall(msg.encode()) */
+        if (!read_typed_line(line, sizeof line, interactive)) {
+            snprintf(line, sizeof line, "byebye");
+            printf("End of input: sending byebye\n");
+        }
+        size_t n = strlen(line);
+        line[n] = '\n'; /* room for it: fgets stopped at sizeof line - 1 bytes */
+        if (send_all(client_socket, line, n + 1) < 0) {
+            fprintf(stderr, "%s: send to %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        line[n] = '\0';
+        if (strcmp(line, "byebye") == 0) {
+            printf("You said byebye: chat over\n");
+            break;
+        }
+
+        /* 2b. Receive the server's answer and print it.  Python: data = s.recv(1024) */
+        int cut;
+        long len = read_line(&reader, line, MAX_LINE + 1, &cut);
+        if (len == -2) {
+            fprintf(stderr, "%s: recv from %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        if (len == -1) {
+            fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
+            status = 1;
+            break;
+        }
+        printf("Received: %s%s\n", line, cut ? " [cut: line too long]" : "");
+        if (strcmp(line, "byebye") == 0) {
+            printf("The server said byebye: chat over\n");
+            break;
+        }
+    }
+
+    /* 3. Close the connection.  Python: s.close() */
+    close(client_socket);
+    return status;
+}

@@ -1,0 +1,428 @@
+/*
+ * chatroom_load.c: fill a chat room with bots that all talk at once, and check that every
+ * line reached everyone else, in order: a test and a benchmark for chatroom_server.
+ *
+ * Usage: chatroom_load HOST PORT [-c CLIENTS] [-n LINES]
+ *
+ * Goes beyond the notes: it plays CLIENTS (default 10) users from ONE thread, with one
+ * poll() over all their sockets, the same trick as the server. Each bot joins with its own
+ * nickname ("b<pid>-<number>"); when all are in, each sends LINES (default 100) numbered
+ * lines "<bot number> <line number>". Each bot checks that it receives every other bot's
+ * lines, each sender's in order, and none of its own. Then one summary line, such as:
+ *   100 clients x 100 lines: 990000 deliveries in 0.32 s, 3103249 per second, 0 missing,
+ *   0 out of order, 0 own lines
+ * and exit 0, or exit 1 if anything was missing, out of order or echoed (or a bot was
+ * turned away or cut off, or the run took longer than 120 s, or nothing arrived for 15 s:
+ * each of those is reported in one line on stderr first).
+ *
+ * Pacing: the room drops anyone who does not read (its queue per client is bounded), so
+ * every bot keeps reading while it sends, and a bot sends its line k only once it has
+ * received line k - WINDOW of every other bot. That bounds what is in flight towards any
+ * bot to about 2 x WINDOW lines per sender, whatever the speed of the server.
+ *
+ * Try:
+ *   terminal 1: ./chatroom_server 12346
+ *   terminal 2: ./chatroom_load localhost 12346 -c 100 -n 100
+ *
+ * See also: chatroom_server.c, chatroom_client.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "chatroom_load"
+#define USAGE "Usage: chatroom_load HOST PORT [-c CLIENTS] [-n LINES]"
+#define MAX_CLIENTS 1000
+#define MAX_LINES 1000000
+#define RUN_SECONDS 120   /* the whole run, joins included */
+#define QUIET_SECONDS 15  /* give up if nothing at all arrives for this long */
+
+/* One bot: its connection, what it has received so far, and what it has sent. */
+struct bot {
+    int fd;
+    char nick[32];     /* "b<pid>-<number>": at most 13 characters, within the 16 allowed */
+    int joined;        /* saw "* welcome <nick>" */
+    char in[8192];     /* received bytes not yet cut into lines */
+    size_t in_len;
+    long sent;         /* lines sent so far (the next one is number `sent`) */
+    char out[64];      /* the part of the current line the kernel has not taken yet */
+    size_t out_len, out_off;
+    long *next_seq;    /* next_seq[j]: the line number we expect next from bot j */
+};
+
+static struct bot *bots;
+static long clients = 10, lines = 100, window;
+static long deliveries, out_of_order, own_lines;
+static int refused; /* a bot was turned away ("* room full, ...", "* nickname taken: ...") */
+
+/* Print one usage error line (program name first) and exit 2. */
+static void usage_error(const char *what, const char *arg)
+{
+    if (arg != NULL)
+        fprintf(stderr, "%s: %s '%s' (try '%s -h')\n", PROG, what, arg, PROG);
+    else
+        fprintf(stderr, "%s: %s (try '%s -h')\n", PROG, what, PROG);
+    exit(2);
+}
+
+/* Parse a decimal number in [low, high]; anything else (letters, sign, junk) gives -1. */
+static long parse_number(const char *text, long low, long high)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value < low ||
+        value > high)
+        return -1;
+    return value;
+}
+
+/* Seconds since some fixed point, as a double. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Connect to host:port, trying each address; returns the socket, or -1 after printing why. */
+static int connect_to(const char *host, const char *port)
+{
+    struct addrinfo hints, *results;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0) {
+        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1, saved_errno = 0;
+    char shown[160] = "?";
+    for (struct addrinfo *ai = results; ai != NULL; ai = ai->ai_next) {
+        char address[128], service[16];
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, address, sizeof address, service,
+                        sizeof service, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+            snprintf(shown, sizeof shown, "%s port %s", address, service);
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) {
+            saved_errno = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved_errno = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(results);
+    if (fd < 0) /* report the last failure */
+        fprintf(stderr, "%s: connect %s: %s\n", PROG, shown, strerror(saved_errno));
+    return fd;
+}
+
+/* Push the bot's pending output to the kernel without waiting. Returns 0, or -1 if broken. */
+static int flush_out(struct bot *b)
+{
+    while (b->out_off < b->out_len) {
+        ssize_t n = send(b->fd, b->out + b->out_off, b->out_len - b->out_off, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n < 0)
+            return -1;
+        b->out_off += (size_t)n;
+    }
+    b->out_off = b->out_len = 0;
+    return 0;
+}
+
+/* One line arrived for bot `me`. Data lines look like "<nick> <sender> <seq>". */
+static void handle_line(long me, const char *line)
+{
+    struct bot *b = &bots[me];
+    if (!b->joined) {
+        char welcome[48];
+        snprintf(welcome, sizeof welcome, "* welcome %s", b->nick);
+        if (strcmp(line, welcome) == 0) {
+            b->joined = 1;
+        } else if (strncmp(line, "* nickname?", 11) != 0) {
+            fprintf(stderr, "%s: bot %s was turned away: %s\n", PROG, b->nick,
+                    strncmp(line, "* ", 2) == 0 ? line + 2 : line);
+            refused = 1;
+        }
+        return;
+    }
+    if (line[0] != '<')
+        return; /* "* x joined" and the like */
+    const char *text = strstr(line, "> ");
+    if (text == NULL)
+        return;
+    char *end;
+    long sender = strtol(text + 2, &end, 10);
+    long seq = strtol(end, &end, 10);
+    size_t nick_len = (size_t)(text - line - 1);
+    if (sender < 0 || sender >= clients || seq < 0 || seq >= lines || *end != '\0' ||
+        nick_len != strlen(bots[sender].nick) || memcmp(line + 1, bots[sender].nick, nick_len))
+        return; /* not one of ours: someone else is in the room too */
+    if (sender == me) {
+        own_lines++;
+        return;
+    }
+    deliveries++;
+    if (seq != b->next_seq[sender])
+        out_of_order++;
+    if (seq >= b->next_seq[sender])
+        b->next_seq[sender] = seq + 1;
+}
+
+/* Read what has arrived for bot i and handle every complete line. Returns -1 if the server
+ * closed the connection or it broke. */
+static int read_bot(long i)
+{
+    struct bot *b = &bots[i];
+    for (;;) {
+        ssize_t n = recv(b->fd, b->in + b->in_len, sizeof b->in - b->in_len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0) {
+            fprintf(stderr, "%s: bot %s: %s\n", PROG, b->nick,
+                    n == 0 ? "the server closed the connection" : strerror(errno));
+            return -1;
+        }
+        b->in_len += (size_t)n;
+        size_t start = 0;
+        char *newline;
+        while ((newline = memchr(b->in + start, '\n', b->in_len - start)) != NULL) {
+            *newline = '\0';
+            handle_line(i, b->in + start);
+            start = (size_t)(newline - b->in) + 1;
+        }
+        if (refused)
+            return -1;
+        if (start == 0 && b->in_len == sizeof b->in)
+            start = b->in_len; /* 8 KiB without a newline: not from our server; skip it */
+        b->in_len -= start;
+        memmove(b->in, b->in + start, b->in_len);
+    }
+}
+
+/* May bot i send its next line? Only WINDOW lines ahead of what it has from every other. */
+static int may_send(long i)
+{
+    struct bot *b = &bots[i];
+    if (b->sent >= lines || b->out_len > 0)
+        return 0;
+    for (long j = 0; j < clients; j++)
+        if (j != i && b->next_seq[j] < b->sent - window + 1)
+            return 0;
+    return 1;
+}
+
+int main(int argc, char *argv[])
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
+    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
+     * send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *operand[2];
+    int operands = 0, opt;
+    opterr = 0; /* we print our own messages */
+    while (optind < argc) {
+        if ((opt = getopt(argc, argv, "hc:n:")) == -1) {
+            /* An operand (macOS getopt stops at the first one): take it and go on. */
+            if (operands == 2)
+                usage_error("too many operands", NULL);
+            operand[operands++] = argv[optind++];
+            continue;
+        }
+        if (opt == 'h') {
+            puts(USAGE);
+            return 0;
+        }
+        if (opt == 'c' && (clients = parse_number(optarg, 2, MAX_CLIENTS)) < 0) {
+            fprintf(stderr, "%s: bad client count '%s': expected a number from 2 to %d\n",
+                    PROG, optarg, MAX_CLIENTS);
+            return 2;
+        }
+        if (opt == 'n' && (lines = parse_number(optarg, 1, MAX_LINES)) < 0) {
+            fprintf(stderr, "%s: bad line count '%s': expected a number from 1 to %d\n",
+                    PROG, optarg, MAX_LINES);
+            return 2;
+        }
+        if (opt == 'c' || opt == 'n')
+            continue;
+        char option[3] = {'-', (char)optopt, '\0'};
+        usage_error((optopt == 'c' || optopt == 'n') ? "missing value for option"
+                                                     : "unknown option", option);
+    }
+    if (operands < 2) {
+        fprintf(stderr, "%s: missing operand: HOST PORT (try '%s -h')\n", PROG, PROG);
+        return 2;
+    }
+    const char *host = operand[0], *port = operand[1];
+    if (parse_number(port, 0, 65535) < 0) {
+        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROG, port);
+        return 2;
+    }
+    /* About 30 bytes a line: keep 2 x window x (clients - 1) lines under half the room's
+     * 64 KiB queue per client, so a bot that is a little behind is never dropped. */
+    window = 512 / (clients - 1);
+    if (window < 1)
+        window = 1;
+
+    /* A descriptor per bot: raise the soft limit towards the hard one if the default
+     * (often 1024, 256 on macOS) is too small for CLIENTS sockets. */
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < (rlim_t)clients + 16) {
+        limit.rlim_cur = (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (rlim_t)clients + 16)
+                             ? (rlim_t)clients + 16 : limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+
+    bots = calloc((size_t)clients, sizeof *bots);
+    struct pollfd *fds = calloc((size_t)clients, sizeof *fds);
+    if (bots == NULL || fds == NULL) {
+        fprintf(stderr, "%s: out of memory\n", PROG);
+        return 1;
+    }
+    int status = 0;
+    long connected = 0;
+
+    /* 1. Connect every bot and send its nickname; then the sockets go non-blocking, so the
+     *    one thread never waits on any single bot. */
+    for (long i = 0; i < clients; i++, connected++) {
+        struct bot *b = &bots[i];
+        b->next_seq = calloc((size_t)clients, sizeof *b->next_seq);
+        b->fd = b->next_seq ? connect_to(host, port) : -1;
+        if (b->fd < 0) {
+            free(b->next_seq);
+            status = 1;
+            break;
+        }
+        snprintf(b->nick, sizeof b->nick, "b%d-%d", (int)(getpid() % 100000), (int)i);
+        char hello[32];
+        int n = snprintf(hello, sizeof hello, "%s\n", b->nick);
+        ssize_t sent;
+        do /* a few bytes on a fresh blocking socket: one send() takes them all */
+            sent = send(b->fd, hello, (size_t)n, 0);
+        while (sent < 0 && errno == EINTR);
+        if (sent != n) {
+            fprintf(stderr, "%s: send nickname: %s\n", PROG, strerror(errno));
+            free(b->next_seq);
+            close(b->fd);
+            status = 1;
+            break;
+        }
+        fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_NONBLOCK);
+    }
+
+    if (status != 0) { /* could not even connect: nothing to measure */
+        for (long i = 0; i < connected; i++) {
+            close(bots[i].fd);
+            free(bots[i].next_seq);
+        }
+        free(bots);
+        free(fds);
+        return 1;
+    }
+
+    /* 2. Run: wait until all have joined, then everyone talks and listens at once. */
+    double start = now(), deadline = start + RUN_SECONDS, last_news = start, talk_start = 0;
+    long joined = 0, expected = clients * (clients - 1) * lines;
+    while (status == 0) {
+        if (joined == clients && talk_start == 0)
+            talk_start = now(); /* the clock for the figures starts when all are in */
+        if (talk_start != 0) {
+            /* Send what the window allows (a line fits the socket buffer at once, almost
+             * always; if not, the rest waits for POLLOUT). */
+            for (long i = 0; i < clients && status == 0; i++) {
+                while (may_send(i)) {
+                    struct bot *b = &bots[i];
+                    b->out_len = (size_t)snprintf(b->out, sizeof b->out, "%ld %ld\n", i, b->sent);
+                    b->sent++;
+                    if (flush_out(b) < 0) {
+                        fprintf(stderr, "%s: bot %s: send: %s\n", PROG, b->nick, strerror(errno));
+                        status = 1;
+                        break;
+                    }
+                }
+            }
+            if (deliveries + own_lines >= expected)
+                break; /* everything arrived (or more than everything: the summary says) */
+        }
+        for (long i = 0; i < clients; i++)
+            fds[i] = (struct pollfd){.fd = bots[i].fd,
+                                     .events = (short)(POLLIN | (bots[i].out_len ? POLLOUT : 0))};
+        double t = now();
+        if (t >= deadline || t - last_news >= QUIET_SECONDS) {
+            fprintf(stderr, "%s: gave up after %.0f s: %s\n", PROG, t - start,
+                    t >= deadline ? "the run took too long" : "nothing arrived for 15 s");
+            status = 1;
+            break;
+        }
+        int ready = poll(fds, (nfds_t)clients, 1000);
+        if (ready < 0 && errno != EINTR) {
+            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
+            status = 1;
+            break;
+        }
+        if (ready > 0)
+            last_news = now();
+        for (long i = 0; i < clients && ready > 0; i++) {
+            if (fds[i].revents & POLLOUT && flush_out(&bots[i]) < 0) {
+                fprintf(stderr, "%s: bot %s: send: %s\n", PROG, bots[i].nick, strerror(errno));
+                status = 1;
+                break;
+            }
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+                int was_joined = bots[i].joined;
+                if (read_bot(i) < 0 || refused) {
+                    status = 1;
+                    break;
+                }
+                joined += bots[i].joined - was_joined;
+            }
+        }
+    }
+    double seconds = now() - (talk_start != 0 ? talk_start : start);
+
+    /* 3. The summary. Missing: expected deliveries that never came (counted per sender as
+     *    the gap to the last line number, which in-order delivery makes exact). */
+    long missing = 0;
+    for (long i = 0; i < connected; i++)
+        for (long j = 0; j < clients; j++)
+            if (j != i)
+                missing += lines - bots[i].next_seq[j];
+    printf("%ld clients x %ld lines: %ld deliveries in %.2f s, %.0f per second, %ld missing, "
+           "%ld out of order, %ld own lines\n",
+           clients, lines, deliveries, seconds, seconds > 0 ? (double)deliveries / seconds : 0.0,
+           missing, out_of_order, own_lines);
+    if (missing != 0 || out_of_order != 0 || own_lines != 0)
+        status = 1;
+
+    /* 4. Leave (closing is enough: the room announces each departure) and free. */
+    for (long i = 0; i < connected; i++) {
+        close(bots[i].fd);
+        free(bots[i].next_seq);
+    }
+    free(bots);
+    free(fds);
+    return status;
+}
