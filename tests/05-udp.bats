@@ -213,10 +213,10 @@ TCP kept the bytes but not the boundaries; UDP kept each datagram whole."
   run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1
   assert_usage_error udp_sender
   assert_equal "udp_sender: missing operand: HOST PORT MESSAGE... (try 'udp_sender -h')" "$stderr"
-  run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1 5000
+  run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1 9
   assert_usage_error udp_sender
   assert_equal "udp_sender: missing operand: MESSAGE... (try 'udp_sender -h')" "$stderr"
-  run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1 5000 hi -x
+  run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1 9 hi -x
   assert_usage_error udp_sender
   assert_equal "udp_sender: unknown option '-x' (try 'udp_sender -h')" "$stderr"
 }

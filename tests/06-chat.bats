@@ -467,7 +467,7 @@ check_usage_error() {
   check_usage_error chat_client "chat_client: missing operand: HOST PORT (try 'chat_client -h')"
   check_usage_error chat_client "chat_client: missing operand: HOST PORT (try 'chat_client -h')" localhost
   check_usage_error chat_client "chat_client: bad port 'http': expected a number from 0 to 65535" localhost http
-  check_usage_error chat_client "chat_client: bad port '99999': expected a number from 0 to 65535" localhost 99999
+  check_usage_error chat_client "chat_client: bad port '123456': expected a number from 0 to 65535" localhost 123456
   check_usage_error chat_client "chat_client: too many operands (try 'chat_client -h')" localhost 1 2
   check_usage_error chat_client "chat_client: unknown option '-p' (try 'chat_client -h')" -p 1 localhost
 }
