@@ -1,0 +1,544 @@
+/*
+ * hello_http.c - the notes' "hello world to the browser": an iterative TCP server that
+ * speaks just enough HTTP/1.1 for a browser or curl, and drops clients that stay silent.
+ *
+ * Usage: hello_http [PORT] [-t SECONDS]
+ *
+ * Mirrors the notes' "return Hello World to the browser" example, made safe: per
+ * connection it reads the request head up to the blank line (at most 8 KiB: more gets
+ * 431; a head that is not HTTP gets 400), logs the client and the request line, then
+ * answers `GET /` with a small HTML page, `HEAD /` with the same head and no body, any
+ * other path with 404 and any other method with 405. Every answer says
+ * `Connection: close` and the server closes after it, one client at a time.
+ * PORT defaults to 8080 (0: the OS picks). -t SECONDS (default 5) is the receive timeout:
+ * a client that connects and sends nothing would otherwise block this one-at-a-time
+ * server forever, so after SECONDS without a complete request it is dropped.
+ *
+ * Try:
+ *   terminal 1:  ./hello_http 8080
+ *   terminal 2:  curl -i http://127.0.0.1:8080/     (or open http://localhost:8080/)
+ *
+ * See also: tcp_server.c and dict_server.c (the same steps without HTTP),
+ * ../04-multithread-server/ (serving many clients at once).
+ */
+/* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
+ * strict _POSIX_C_SOURCE alone hides them. */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROGRAM "hello_http"
+#define USAGE "Usage: hello_http [PORT] [-t SECONDS]"
+#define DEFAULT_PORT 8080
+#define DEFAULT_TIMEOUT 5
+#define MAX_TIMEOUT 86400
+#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
+#define BAD_TIMEOUT "bad timeout '%s': expected a number of seconds from 1 to 86400"
+#define HEAD_MAX 8192 /* the longest request head we read, blank line included */
+
+#define PAGE                                                                               \
+    "<!DOCTYPE html>\n"                                                                    \
+    "<html><head><meta charset=\"utf-8\"><title>Hello</title></head>\n"                    \
+    "<body><h1>Hello World</h1><p>Served by hello_http, lesson 03.</p></body></html>\n"
+
+/* Set by the SIGINT/SIGTERM handler; checked before every wait. */
+static volatile sig_atomic_t stop_requested = 0;
+/* The signal mask to wait with: everything we normally block, minus SIGINT and SIGTERM. */
+static sigset_t waiting_mask;
+
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* Runtime failure: one line naming the call, the address and the reason, exit 1. */
+static void fail(const char *call, const char *where) {
+    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
+            strerror(errno));
+    exit(1);
+}
+
+/* All digits, within 0..max; anything else is a usage error with the given message. */
+static int parse_number(const char *text, long max, const char *message) {
+    char *end;
+    long value;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(message, text);
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value > max)
+        usage_error(message, text);
+    return (int)value;
+}
+
+/* The first argument that looks like a negative number (getopt took it for an option). */
+static const char *negative_number(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1]))
+            return argv[i];
+    return NULL;
+}
+
+/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size) {
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
+        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
+    snprintf(out, size, "%s port %s", shown, service);
+}
+
+/* Print bytes as text, escaping what a terminal should not see raw (like Python's b'...'). */
+static void print_escaped(const char *data, size_t length) {
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c < 0x20 || c > 0x7e)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
+/* send() may take only part of the buffer: keep going until all of it is handed over. */
+static int send_all(int socket_fd, const void *data, size_t length) {
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(socket_fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        next += sent;
+        length -= (size_t)sent;
+    }
+    return 0;
+}
+
+/* Block until `fd` has something for us (a connection to accept; bytes or the end of
+ * the stream to recv) and return true, or return false once SIGINT/SIGTERM has come.
+ * Those two signals stay blocked everywhere else; pselect() lets them through only while
+ * it sleeps, atomically. With a plain blocking accept() a signal landing just after the
+ * stop_requested check and just before the call would be missed, and the server would
+ * sleep on. Here it stays pending and the next pselect() returns EINTR at once. */
+static bool wait_for_input(int fd) {
+    while (!stop_requested) {
+        fd_set readable;
+        FD_ZERO(&readable);
+        FD_SET(fd, &readable);
+        int ready = pselect(fd + 1, &readable, NULL, NULL, NULL, &waiting_mask);
+        if (ready > 0 || (ready < 0 && errno != EINTR))
+            return true; /* on a real error, the call that follows reports it */
+    }
+    return false;
+}
+
+/* Accepted sockets inherit O_NONBLOCK from the listening socket on macOS and the BSDs
+ * (not on Linux): make sure the client's socket blocks, as the rest of the code expects. */
+static void set_blocking(int socket_fd) {
+    int flags = fcntl(socket_fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(socket_fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+/* Catch SIGINT and SIGTERM (the handler only sets stop_requested; no SA_RESTART) and block
+ * them; waiting_mask is the mask that lets them through, for pselect(). */
+static void set_up_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, &waiting_mask);
+    sigdelset(&waiting_mask, SIGINT);
+    sigdelset(&waiting_mask, SIGTERM);
+}
+
+/* Steps 1-4 of tcp_server.c: socket (IPv6 taking IPv4 too, or plain IPv4 where IPv6 is
+ * missing), SO_REUSEADDR (so a restart does not trip over TIME_WAIT), bind to the wildcard,
+ * listen. Returns the listening socket and stores the port it really got. */
+static int listen_on(int port, int *bound_port) {
+    char where[32];
+    snprintf(where, sizeof where, "port %d", port);
+    struct sockaddr_storage address;
+    socklen_t length;
+    memset(&address, 0, sizeof address);
+    int family = AF_INET6;
+    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
+    if (server_socket < 0) {
+        family = AF_INET;
+        server_socket = socket(AF_INET, SOCK_STREAM, 0);
+        if (server_socket < 0)
+            fail("socket", "");
+    } else {
+        int off = 0;
+        if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
+            fail("setsockopt IPV6_V6ONLY", where);
+    }
+    int on = 1;
+    if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
+        fail("setsockopt SO_REUSEADDR", where);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&address;
+        six->sin6_family = AF_INET6;
+        six->sin6_addr = in6addr_any;
+        six->sin6_port = htons((uint16_t)port);
+        length = sizeof *six;
+    } else {
+        struct sockaddr_in *four = (struct sockaddr_in *)&address;
+        four->sin_family = AF_INET;
+        four->sin_addr.s_addr = htonl(INADDR_ANY);
+        four->sin_port = htons((uint16_t)port);
+        length = sizeof *four;
+    }
+    if (bind(server_socket, (struct sockaddr *)&address, length) < 0)
+        fail("bind", where);
+    if (listen(server_socket, 128) < 0)
+        fail("listen", where);
+    length = sizeof address;
+    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", where);
+    *bound_port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&address)->sin6_port
+                                          : ((struct sockaddr_in *)&address)->sin_port);
+    return server_socket;
+}
+
+/* Where the head ends: the index just past "\r\n\r\n" (or a bare "\n\n"), or 0. */
+static size_t end_of_head(const char *data, size_t length) {
+    for (size_t i = 1; i < length; i++) {
+        if (data[i] != '\n')
+            continue;
+        if (data[i - 1] == '\n')
+            return i + 1;
+        if (i >= 3 && data[i - 1] == '\r' && data[i - 2] == '\n' && data[i - 3] == '\r')
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Characters allowed in a method name or a header name (RFC 9110 "tchar"). */
+static bool is_token_char(unsigned char c) {
+    return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Check the head's shape: "METHOD SP TARGET SP HTTP/d.d" then "Name: value" lines.
+ * On success, point at the method and the target inside `head` (not NUL-terminated). */
+struct request {
+    const char *method, *target;
+    size_t method_length, target_length, line_length;
+};
+
+static bool parse_head(const char *head, size_t length, struct request *request) {
+    const char *line_end = memchr(head, '\n', length);
+    if (line_end == NULL)
+        return false;
+    size_t line_length = (size_t)(line_end - head);
+    if (line_length > 0 && head[line_length - 1] == '\r')
+        line_length--;
+    request->line_length = line_length;
+
+    /* Request line: METHOD SP TARGET SP HTTP/1.1 */
+    size_t i = 0;
+    request->method = head;
+    while (i < line_length && is_token_char((unsigned char)head[i]))
+        i++;
+    request->method_length = i;
+    if (i == 0 || i >= line_length || head[i] != ' ')
+        return false;
+    request->target = head + ++i;
+    while (i < line_length && head[i] > ' ' && head[i] < 0x7f)
+        i++;
+    request->target_length = (size_t)(head + i - request->target);
+    if (request->target_length == 0 || i >= line_length || head[i] != ' ')
+        return false;
+    const char *version = head + i + 1;
+    if (line_length - i - 1 != 8 || memcmp(version, "HTTP/", 5) != 0 ||
+        !isdigit((unsigned char)version[5]) || version[6] != '.' ||
+        !isdigit((unsigned char)version[7]))
+        return false;
+
+    /* Header lines: a token, a colon, then printable text (tabs allowed). */
+    const char *next = line_end + 1, *end = head + length;
+    while (next < end) {
+        const char *eol = memchr(next, '\n', (size_t)(end - next));
+        size_t n = (size_t)(eol - next); /* eol exists: the head ends with "\n" */
+        if (n > 0 && next[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break; /* the blank line: end of the head */
+        size_t name = 0;
+        while (name < n && is_token_char((unsigned char)next[name]))
+            name++;
+        if (name == 0 || name == n || next[name] != ':')
+            return false;
+        for (size_t k = name + 1; k < n; k++) {
+            unsigned char c = (unsigned char)next[k];
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return false;
+        }
+        next = eol + 1;
+    }
+    return true;
+}
+
+/* Send a whole response: status line, our headers, then the body unless it is a HEAD. */
+static void respond(int client_socket, const char *client_name, const char *status,
+                    const char *extra_header, const char *content_type, const char *body,
+                    bool send_body) {
+    char head[512];
+    size_t body_length = strlen(body);
+    int head_length = snprintf(head, sizeof head,
+                               "HTTP/1.1 %s\r\n"
+                               "Content-Type: %s\r\n"
+                               "Content-Length: %zu\r\n"
+                               "%s"
+                               "Connection: close\r\n"
+                               "\r\n",
+                               status, content_type, body_length, extra_header);
+    if (send_all(client_socket, head, (size_t)head_length) < 0 ||
+        (send_body && send_all(client_socket, body, body_length) < 0)) {
+        fprintf(stderr, "%s: send %s: %s\n", PROGRAM, client_name, strerror(errno));
+        return;
+    }
+    printf("Response: %s\n", status);
+}
+
+/* Milliseconds elapsed since `start` on the monotonic clock (immune to clock changes). */
+static long milliseconds_since(const struct timespec *start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
+}
+
+/* Read one request head from the client, then answer it. False: no answer, drop it. */
+static bool serve_client(int client_socket, const char *client_name, int timeout) {
+    char head[HEAD_MAX];
+    size_t used = 0, head_length = 0;
+
+    /* Receive until the blank line that ends the head. TCP may deliver it in any number
+     * of pieces, so we keep appending. The whole head must arrive within `timeout`
+     * seconds: before each recv() we tell the kernel (SO_RCVTIMEO) how much of that time
+     * is left, and recv() fails with EAGAIN when it runs out. So neither a silent client
+     * nor one that dribbles a byte at a time can hold this server for longer. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (head_length == 0) {
+        long left = timeout * 1000L - milliseconds_since(&start);
+        struct timeval limit = {left / 1000, (left % 1000) * 1000};
+        if (left <= 0 ||
+            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) {
+            printf("Dropped %s: no complete request within %d s\n", client_name, timeout);
+            return false;
+        }
+        if (used == sizeof head) {
+            printf("Request head longer than %d bytes\n", HEAD_MAX);
+            respond(client_socket, client_name, "431 Request Header Fields Too Large", "",
+                    "text/plain", "431 Request Header Fields Too Large\n", true);
+            return true;
+        }
+        ssize_t count = recv(client_socket, head + used, sizeof head - used, 0);
+        if (count < 0) {
+            if (errno == EINTR) {
+                if (stop_requested)
+                    return false;
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                printf("Dropped %s: no complete request within %d s\n", client_name, timeout);
+            else
+                fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, client_name, strerror(errno));
+            return false;
+        }
+        if (count == 0) {
+            printf("Client left before finishing its request: %s\n", client_name);
+            return false;
+        }
+        used += (size_t)count;
+        head_length = end_of_head(head, used);
+    }
+
+    struct request request;
+    if (!parse_head(head, head_length, &request)) {
+        printf("Malformed request\n");
+        respond(client_socket, client_name, "400 Bad Request", "", "text/plain",
+                "400 Bad Request\n", true);
+        return true;
+    }
+    printf("Request: ");
+    print_escaped(head, request.line_length);
+    putchar('\n');
+
+    bool is_get = request.method_length == 3 && memcmp(request.method, "GET", 3) == 0;
+    bool is_head = request.method_length == 4 && memcmp(request.method, "HEAD", 4) == 0;
+    /* The path is the target up to any "?query". */
+    size_t path_length = 0;
+    while (path_length < request.target_length && request.target[path_length] != '?')
+        path_length++;
+    bool is_root = path_length == 1 && request.target[0] == '/';
+
+    if (!is_get && !is_head)
+        respond(client_socket, client_name, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
+                "text/plain", "405 Method Not Allowed\n", true);
+    else if (!is_root)
+        respond(client_socket, client_name, "404 Not Found", "", "text/plain",
+                "404 Not Found\n", is_get);
+    else
+        respond(client_socket, client_name, "200 OK", "", "text/html; charset=utf-8", PAGE,
+                is_get);
+    return true;
+}
+
+/* Before closing, tell the client we are done sending (FIN) and read whatever it still
+ * sends until it closes too (for two seconds at most). Closing a socket with unread bytes
+ * in it makes the kernel send a reset, which can destroy our response before the client
+ * has read it: a 9 KiB head answered with 431 after reading 8 KiB would be lost. */
+static void finish_politely(int client_socket) {
+    char sink[4096];
+    struct timeval one_second = {1, 0};
+    setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &one_second, sizeof one_second);
+    shutdown(client_socket, SHUT_WR);
+    time_t give_up = time(NULL) + 2;
+    while (!stop_requested && time(NULL) < give_up) {
+        ssize_t count = recv(client_socket, sink, sizeof sink, 0);
+        if (count == 0 || (count < 0 && errno != EINTR))
+            break;
+    }
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send() fails with EPIPE instead and only that client is dropped. */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Options may come before or after the operand: getopt stops at the first operand
+     * (always on macOS, here because of the "+"), so we take it by hand and carry on. */
+    const char *port_text = NULL;
+    int timeout = DEFAULT_TIMEOUT;
+    opterr = 0;
+    for (;;) {
+        int option = getopt(argc, argv, "+:ht:");
+        if (option == -1) {
+            if (optind >= argc)
+                break;
+            /* After "--" everything left is an operand; otherwise take one, then go on. */
+            bool rest_are_operands = strcmp(argv[optind - 1], "--") == 0;
+            do {
+                if (port_text != NULL)
+                    usage_error("too many operands (try '%s -h')", PROGRAM);
+                port_text = argv[optind++];
+            } while (rest_are_operands && optind < argc);
+            if (rest_are_operands)
+                break; /* (glibc would hand back the same operands again) */
+            continue;
+        }
+        if (option == 'h') {
+            printf("%s\n", USAGE);
+            return 0;
+        }
+        if (option == 't') {
+            timeout = parse_number(optarg, MAX_TIMEOUT, BAD_TIMEOUT);
+            if (timeout == 0)
+                usage_error(BAD_TIMEOUT, optarg);
+            continue;
+        }
+        if (option == ':')
+            usage_error("option '-t' needs a number of seconds (try '%s -h')", PROGRAM);
+        if (isdigit((unsigned char)optopt) && negative_number(argc, argv) != NULL)
+            usage_error(BAD_PORT, negative_number(argc, argv));
+        char unknown[3] = {'-', (char)optopt, '\0'};
+        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+    }
+    int port = port_text != NULL ? parse_number(port_text, 65535, BAD_PORT) : DEFAULT_PORT;
+
+    /* Ctrl-C / SIGTERM: close everything, exit 0. They are blocked while a client is
+     * served, so they take effect once it is done (at most -t seconds later). */
+    set_up_signals();
+
+    /* 1-4. Create the socket, set address reuse, bind, listen (see tcp_server.c). */
+    int server_socket = listen_on(port, &port);
+    /* Non-blocking, so accept() after pselect() cannot hang if that client has already
+     * given up: it fails with EAGAIN instead and we wait again. */
+    int flags = fcntl(server_socket, F_GETFL);
+    if (flags < 0 || fcntl(server_socket, F_SETFL, flags | O_NONBLOCK) < 0) {
+        char where[32];
+        snprintf(where, sizeof where, "port %d", port);
+        fail("fcntl O_NONBLOCK", where);
+    }
+    printf("Listening on port %d\n", port);
+
+    while (wait_for_input(server_socket)) {
+        /* 5. Accept the next browser connection. */
+        struct sockaddr_storage client_address;
+        socklen_t client_length = sizeof client_address;
+        int client_socket =
+            accept(server_socket, (struct sockaddr *)&client_address, &client_length);
+        if (client_socket < 0) {
+            /* EAGAIN/ECONNABORTED: that client gave up while queued. Not fatal, nor is
+             * anything else that concerns one client. */
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
+                errno != EINTR)
+                fprintf(stderr, "%s: accept port %d: %s\n", PROGRAM, port, strerror(errno));
+            continue;
+        }
+        set_blocking(client_socket);
+        char client_name[NI_MAXHOST + NI_MAXSERV + 8];
+        format_address((struct sockaddr *)&client_address, client_length, client_name,
+                       sizeof client_name);
+        printf("Connection from %s\n", client_name);
+
+        /* 6-7. Receive the request, send the response. Without a receive timeout, a
+         *      client that connects and says nothing would keep this one-at-a-time server
+         *      waiting in recv() forever, and nobody else would be served: real servers
+         *      always bound how long they wait for a client (see serve_client). */
+        bool answered = serve_client(client_socket, client_name, timeout);
+
+        /* 8. Close this client's socket ("Connection: close"); keep listening. */
+        if (answered)
+            finish_politely(client_socket);
+        close(client_socket);
+    }
+
+    printf("Server closing\n");
+    close(server_socket);
+    return 0;
+}

@@ -1,0 +1,215 @@
+/*
+ * send_recv_buffers.c - shows that send() only copies bytes into kernel buffers: it
+ * "succeeds" long before anyone has read anything, until the buffers are full.
+ *
+ * Usage: send_recv_buffers [-b BYTES]
+ *
+ * Mirrors the notes' "send and recv principles": send() hands bytes to the sender's send
+ * buffer and returns; the kernel moves them to the receiver's receive buffer; recv() takes
+ * them from there. When both buffers are full (the receiver is not reading), a blocking
+ * send() would wait; a non-blocking one fails with EAGAIN. This program connects a client
+ * to its own listening socket on 127.0.0.1, prints each socket's SO_SNDBUF and SO_RCVBUF,
+ * sends 1 KiB chunks without blocking while the receiving side reads nothing, counts what
+ * send() accepted until EAGAIN, then lets the receiver read everything and compares.
+ * -b BYTES asks for SO_SNDBUF = SO_RCVBUF = BYTES on both sockets first (Linux doubles the
+ * number you ask for, to leave room for its bookkeeping, and enforces a minimum).
+ *
+ * Try (one terminal is enough):
+ *   ./send_recv_buffers            then   ./send_recv_buffers -b 4096
+ *   and compare the "send accepted" numbers.
+ *
+ * See also: tcp_server.c (the blocking send/recv of the notes), ../02-tcp-client/.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PROGRAM "send_recv_buffers"
+#define USAGE "Usage: send_recv_buffers [-b BYTES]"
+#define MAX_BUFFER (64 * 1024 * 1024)
+#define BAD_SIZE "bad size '%s': expected a number of bytes from 1 to 67108864"
+#define CHUNK 1024
+#define SAFETY_LIMIT (1024L * 1024 * 1024) /* stop at 1 GiB whatever happens */
+
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* Runtime failure: one line naming the call and the reason, exit 1. */
+static void fail(const char *call) {
+    fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, strerror(errno));
+    exit(1);
+}
+
+/* All digits, 1..MAX_BUFFER. */
+static int parse_size(const char *text) {
+    char *end;
+    long value;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(BAD_SIZE, text);
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < 1 || value > MAX_BUFFER)
+        usage_error(BAD_SIZE, text);
+    return (int)value;
+}
+
+/* Ask for both buffer sizes. Must happen before connect()/listen(): the receive buffer
+ * size decides the window TCP announces during the handshake. */
+static void set_buffers(int socket_fd, int bytes) {
+    if (setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) < 0)
+        fail("setsockopt SO_SNDBUF");
+    if (setsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0)
+        fail("setsockopt SO_RCVBUF");
+}
+
+/* Print what the kernel really gave a socket. */
+static void show_buffers(const char *name, int socket_fd) {
+    int send_size = 0, receive_size = 0;
+    socklen_t length = sizeof send_size;
+    if (getsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &send_size, &length) < 0)
+        fail("getsockopt SO_SNDBUF");
+    length = sizeof receive_size;
+    if (getsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &receive_size, &length) < 0)
+        fail("getsockopt SO_RCVBUF");
+    printf("%s socket: SO_SNDBUF = %d bytes, SO_RCVBUF = %d bytes\n", name, send_size,
+           receive_size);
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a peer that has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+
+    int requested = 0; /* 0: leave the kernel's defaults */
+    opterr = 0;
+    for (;;) {
+        int option = getopt(argc, argv, "+:hb:");
+        if (option == -1) {
+            if (optind < argc) /* this program takes no operands */
+                usage_error("too many operands (try '%s -h')", PROGRAM);
+            break;
+        }
+        if (option == 'h') {
+            printf("%s\n", USAGE);
+            return 0;
+        }
+        if (option == 'b') {
+            requested = parse_size(optarg);
+            continue;
+        }
+        if (option == ':')
+            usage_error("option '-b' needs a number of bytes (try '%s -h')", PROGRAM);
+        char unknown[3] = {'-', (char)optopt, '\0'};
+        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+    }
+
+    /* 1. A listening socket on 127.0.0.1, port chosen by the OS: the "server" side.
+     *    The socket accept() returns later inherits its buffer sizes. */
+    int server_socket = socket(AF_INET, SOCK_STREAM, 0);
+    if (server_socket < 0)
+        fail("socket");
+    if (requested > 0)
+        set_buffers(server_socket, requested);
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    if (bind(server_socket, (struct sockaddr *)&address, sizeof address) < 0)
+        fail("bind 127.0.0.1 port 0");
+    if (listen(server_socket, 1) < 0)
+        fail("listen");
+    socklen_t length = sizeof address;
+    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname");
+
+    /* 2. The client connects to it. The kernel completes the handshake on its own, so
+     *    connect() returns even though nobody has called accept() yet. */
+    int client_socket = socket(AF_INET, SOCK_STREAM, 0);
+    if (client_socket < 0)
+        fail("socket");
+    if (requested > 0) {
+        set_buffers(client_socket, requested);
+        printf("Asked for SO_SNDBUF = SO_RCVBUF = %d bytes on both sockets\n", requested);
+    }
+    if (connect(client_socket, (struct sockaddr *)&address, sizeof address) < 0)
+        fail("connect 127.0.0.1");
+    int receiver_socket = accept(server_socket, NULL, NULL);
+    if (receiver_socket < 0)
+        fail("accept");
+    /* One conversation is all we need, so the listening socket goes now. That stops new
+     * clients only: the connection accept() gave us carries on unharmed below. */
+    close(server_socket);
+
+    /* 3. What the kernel really gave each side. */
+    show_buffers("client  ", client_socket);
+    show_buffers("receiver", receiver_socket);
+
+    /* 4. Send 1 KiB chunks without blocking while the receiver reads NOTHING. Each send()
+     *    succeeds as long as the kernel has room: first in the receiver's receive buffer,
+     *    then in the client's send buffer. When both are full, EAGAIN. */
+    int flags = fcntl(client_socket, F_GETFL);
+    if (flags < 0 || fcntl(client_socket, F_SETFL, flags | O_NONBLOCK) < 0)
+        fail("fcntl O_NONBLOCK");
+    printf("The client sends %d-byte chunks without blocking; the receiver reads nothing\n",
+           CHUNK);
+    char chunk[CHUNK];
+    memset(chunk, 'x', sizeof chunk);
+    long accepted = 0;
+    while (accepted < SAFETY_LIMIT) {
+        ssize_t sent = send(client_socket, chunk, sizeof chunk, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            fail("send");
+        }
+        accepted += sent; /* the last one may be partial: count what was taken */
+    }
+    printf("send accepted %ld bytes before EAGAIN, although nobody has read any of them\n",
+           accepted);
+
+    /* 5. The client hangs up. close() does not throw away what is still in its send
+     *    buffer: the kernel delivers it, then the FIN. */
+    close(client_socket);
+
+    /* 6. Now the receiver reads until recv() returns 0 (the client closed): every byte
+     *    that send() accepted arrives. */
+    long received = 0;
+    char buffer[65536];
+    for (;;) {
+        ssize_t count = recv(receiver_socket, buffer, sizeof buffer, 0);
+        if (count < 0) {
+            if (errno == EINTR)
+                continue;
+            fail("recv");
+        }
+        if (count == 0)
+            break;
+        received += count;
+    }
+    close(receiver_socket);
+    if (received != accepted) {
+        printf("The receiver read %ld bytes: NOT the same count\n", received);
+        return 1;
+    }
+    printf("The receiver read %ld bytes: the same count\n", received);
+    return 0;
+}
