@@ -38,8 +38,9 @@ $(ALL_LESSONS):
 	@$(MAKE) --no-print-directory -C $@ CC='$(CC)' CFLAGS='$(CFLAGS)'
 
 demo: all
-	@for lesson in $(ALL_LESSONS); do \
-	  printf '\n\033[1m===== %s =====\033[0m\n' "$$lesson"; \
+	@bold=""; plain=""; if [ -t 1 ]; then bold=$$'\033[1m'; plain=$$'\033[0m'; fi; \
+	for lesson in $(ALL_LESSONS); do \
+	  printf '\n%s===== %s =====%s\n' "$$bold" "$$lesson" "$$plain"; \
 	  $(MAKE) -s --no-print-directory -C "$$lesson" demo || exit 1; \
 	done
 
