@@ -30,7 +30,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -38,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,10 +46,8 @@
 #define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
 #define LINE_SIZE 1024 /* the longest question we keep, in bytes, before its "\n" */
 
-/* Set by the SIGINT/SIGTERM handler; checked before every wait. */
+/* Set by the SIGINT/SIGTERM handler; the loops check it before every accept() and recv(). */
 static volatile sig_atomic_t stop_requested = 0;
-/* The signal mask to wait with: everything we normally block, minus SIGINT and SIGTERM. */
-static sigset_t waiting_mask;
 
 static void on_signal(int signal_number) {
     (void)signal_number;
@@ -143,49 +139,17 @@ static int send_all(int socket_fd, const void *data, size_t length) {
     return 0;
 }
 
-/* Block until `fd` has something for us (a connection to accept; bytes or the end of
- * the stream to recv) and return true, or return false once SIGINT/SIGTERM has come.
- * Those two signals stay blocked everywhere else; pselect() lets them through only while
- * it sleeps, atomically. With a plain blocking accept() a signal landing just after the
- * stop_requested check and just before the call would be missed, and the server would
- * sleep on. Here it stays pending and the next pselect() returns EINTR at once. */
-static bool wait_for_input(int fd) {
-    while (!stop_requested) {
-        fd_set readable;
-        FD_ZERO(&readable);
-        FD_SET(fd, &readable);
-        int ready = pselect(fd + 1, &readable, NULL, NULL, NULL, &waiting_mask);
-        if (ready > 0 || (ready < 0 && errno != EINTR))
-            return true; /* on a real error, the call that follows reports it */
-    }
-    return false;
-}
-
-/* Accepted sockets inherit O_NONBLOCK from the listening socket on macOS and the BSDs
- * (not on Linux): make sure the client's socket blocks, as the rest of the code expects. */
-static void set_blocking(int socket_fd) {
-    int flags = fcntl(socket_fd, F_GETFL);
-    if (flags >= 0)
-        fcntl(socket_fd, F_SETFL, flags & ~O_NONBLOCK);
-}
-
-/* Catch SIGINT and SIGTERM (the handler only sets stop_requested; no SA_RESTART) and block
- * them; waiting_mask is the mask that lets them through, for pselect(). */
+/* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
+ * blocking accept() or recv() it interrupts returns -1 with errno EINTR, and the loop
+ * around it sees the flag and ends. */
 static void set_up_signals(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
+    action.sa_flags = 0; /* no SA_RESTART */
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &waiting_mask);
-    sigdelset(&waiting_mask, SIGINT);
-    sigdelset(&waiting_mask, SIGTERM);
 }
 
 /* Steps 1-4 of tcp_server.c: socket (IPv6 taking IPv4 too, or plain IPv4 where IPv6 is
@@ -272,12 +236,12 @@ static void talk_to_client(int client_socket, const char *client_name) {
     size_t used = 0;         /* bytes of the current line kept so far */
     bool discarding = false; /* inside a line that was too long: drop bytes up to "\n" */
 
-    while (wait_for_input(client_socket)) {
+    while (!stop_requested) {
         /* Python: recv_data = client_socket.recv(1024) */
         ssize_t count = recv(client_socket, chunk, sizeof chunk, 0);
         if (count < 0) {
             if (errno == EINTR)
-                continue;
+                continue; /* a signal: the loop checks stop_requested */
             fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, client_name, strerror(errno));
             return;
         }
@@ -365,18 +329,13 @@ int main(int argc, char **argv) {
     /* 1-4. Create the socket, set address reuse, bind, listen (see tcp_server.c).
      *      Python: server_socket.bind(("", 50007)); server_socket.listen(128) */
     int server_socket = listen_on(port, &port);
-    /* Non-blocking, so accept() after pselect() cannot hang if that client has already
-     * given up: it fails with EAGAIN instead and we wait again. */
-    int flags = fcntl(server_socket, F_GETFL);
-    if (flags < 0 || fcntl(server_socket, F_SETFL, flags | O_NONBLOCK) < 0) {
-        char where[32];
-        snprintf(where, sizeof where, "port %d", port);
-        fail("fcntl O_NONBLOCK", where);
-    }
     printf("Listening on port %d\n", port);
 
-    /* Python: while True:   (here: until SIGINT/SIGTERM) */
-    while (wait_for_input(server_socket)) {
+    /* Python: while True:   (here: until SIGINT/SIGTERM)
+     * A signal landing just after the check of stop_requested, before accept() (or recv())
+     * starts waiting, is only seen at the next connection (or line). Real servers close
+     * that tiny window with pselect()/ppoll() or a self-pipe; here we accept it. */
+    while (!stop_requested) {
         /* 5. Accept the next client. Any others wait in the backlog meanwhile: connected
          *    as far as they can tell, but nobody reads what they send.
          *    Python: client_socket, client_address = server_socket.accept() */
@@ -385,14 +344,12 @@ int main(int argc, char **argv) {
         int client_socket =
             accept(server_socket, (struct sockaddr *)&client_address, &client_length);
         if (client_socket < 0) {
-            /* EAGAIN/ECONNABORTED: that client gave up while queued. Not fatal, nor is
-             * anything else that concerns one client. */
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
-                errno != EINTR)
+            /* EINTR: a signal (the loop checks the flag). ECONNABORTED: that client gave
+             * up while queued. Not fatal, nor is anything else that concerns one client. */
+            if (errno != EINTR && errno != ECONNABORTED)
                 fprintf(stderr, "%s: accept port %d: %s\n", PROGRAM, port, strerror(errno));
             continue;
         }
-        set_blocking(client_socket);
         char client_name[NI_MAXHOST + NI_MAXSERV + 8];
         format_address((struct sockaddr *)&client_address, client_length, client_name,
                        sizeof client_name);

@@ -590,9 +590,9 @@ number_after() {
     "tcp_server.c:234:accept(server_socket" "tcp_server.c:250:recv(client_socket" \
     "tcp_server.c:254:if (count == 0)" "tcp_server.c:263:send_all(client_socket, REPLY" \
     "tcp_server.c:271:close(client_socket)" "tcp_server.c:272:close(server_socket)" \
-    "dict_server.c:284:if (count == 0)" "dict_server.c:386:accept(server_socket" \
-    "dict_server.c:402:talk_to_client(client_socket" "dict_server.c:406:close(client_socket)" \
-    "hello_http.c:368:SO_RCVTIMEO" "hello_http.c:391:if (count == 0)" \
+    "dict_server.c:248:if (count == 0)" "dict_server.c:345:accept(server_socket" \
+    "dict_server.c:359:talk_to_client(client_socket" "dict_server.c:363:close(client_socket)" \
+    "hello_http.c:332:SO_RCVTIMEO" "hello_http.c:356:if (count == 0)" \
     "send_recv_buffers.c:158:close(server_socket)"; do
     IFS=: read -r file line text <<<"$spec"
     grep -qE "(line|lines) $line\b" "$readme" || { echo "README.md does not cite line $line" >&2; return 1; }
