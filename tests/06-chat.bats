@@ -417,10 +417,24 @@ Connection closed by the server" "$(tail -n 2 "$W/$nick.log")"
   done
 }
 
+@test "chat_server reports a port already in use" {
+  start_chat_server /dev/null
+  run -1 --separate-stderr timeout "$T" "$D/chat_server" "$SERVER_PORT" </dev/null
+  assert_equal "chat_server: bind port $SERVER_PORT: Address already in use" "$stderr"
+}
+
 @test "chatroom_server reports a port already in use" {
   start_room
   run -1 --separate-stderr timeout "$T" "$D/chatroom_server" "$SERVER_PORT"
   assert_equal "chatroom_server: bind port $SERVER_PORT: Address already in use" "$stderr"
+}
+
+@test "chatroom_client and chatroom_load report an unknown host" {
+  run -1 --separate-stderr timeout "$T" "$D/chatroom_client" no..such..host 80 alice </dev/null
+  assert_equal "chatroom_client: getaddrinfo no..such..host: Name or service not known" "$stderr"
+  run -1 --separate-stderr timeout "$T" "$D/chatroom_load" no..such..host 80
+  assert_equal "chatroom_load: getaddrinfo no..such..host: Name or service not known" "$stderr"
+  assert_equal "" "$output"
 }
 
 @test "chatroom_client and chatroom_load report a refused connection" {
