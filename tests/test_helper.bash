@@ -188,3 +188,19 @@ assert_usage_error() {
   assert_equal 1 "$(printf '%s\n' "$stderr" | wc -l)" "number of stderr lines" || return 1
   [[ $stderr == "$1: "* ]] || { printf 'stderr should start with "%s: ", got: %s\n' "$1" "$stderr" >&2; return 1; }
 }
+
+# readme_transcript LESSON_DIR NAME: print the lines of the README block marked
+# `<!-- transcript: NAME -->` (the fenced block right after the marker, fences excluded).
+# Fails if there is no such block, so a renamed or deleted transcript fails its test.
+readme_transcript() {
+  local readme="$ROOT/$1/README.md" name=$2 line state=0 found=1
+  while IFS= read -r line; do
+    case $state in
+      0) [[ $line == "<!-- transcript: $name -->" ]] && state=1 ;;
+      1) [[ $line == '```'* ]] && state=2 ;;
+      2) if [[ $line == '```'* ]]; then found=0; break; fi
+         printf '%s\n' "$line" ;;
+    esac
+  done <"$readme"
+  ((found == 0)) || { echo "no transcript '$name' in $readme" >&2; return 1; }
+}
