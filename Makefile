@@ -21,7 +21,11 @@ endif
 
 ALL_LESSONS := $(patsubst %/,%,$(sort $(wildcard 0[1-9]-*/)))
 LESSONS     ?= $(ALL_LESSONS)
-TEST_FILES   = $(wildcard $(addprefix tests/,$(addsuffix .bats,$(LESSONS))))
+LESSON_TESTS = $(addprefix tests/,$(addsuffix .bats,$(ALL_LESSONS)))
+# The cross-cutting files (interop, robustness...) run when every lesson is selected.
+EXTRA_TESTS  = $(filter-out $(LESSON_TESTS),$(wildcard tests/*.bats))
+TEST_FILES   = $(wildcard $(addprefix tests/,$(addsuffix .bats,$(LESSONS)))) \
+               $(if $(filter-out $(LESSONS),$(ALL_LESSONS)),,$(EXTRA_TESTS))
 
 # Sanitizer builds go to their own folders, so a check never overwrites the normal build.
 CHECK_DIR    := $(CURDIR)/.check
@@ -65,9 +69,17 @@ else echo "$$passed passed, $$failed failed"; fi; \
 [ "$$failed" -eq 0 ]
 endef
 
+# Test files run side by side when GNU parallel is installed (bats needs it for --jobs):
+# each file's tests still run one after another, in order. Without parallel, the same files
+# run one after another, with the same results, only slower. JOBS=1 forces that.
+JOBS        ?= 4
+BATS_JOBS    = $(if $(filter-out 1,$(JOBS)),$(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS) --no-parallelize-within-files))
+# A version manager's python3 shim can cost 200 ms per start: find the interpreter once.
+export PYTHON3 ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+
 test: all
 	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
-	@bats --formatter tap $(TEST_FILES) 2>&1 | { $(summarise); }
+	@bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); }
 
 check:
 	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
@@ -81,7 +93,7 @@ check:
 	@export BIN_ROOT=$(CHECK_DIR)/asan \
 	  ASAN_OPTIONS=log_path=$(CHECK_DIR)/logs/asan:detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/ubsan:print_stacktrace=1; \
-	  bats --formatter tap $(TEST_FILES) 2>&1 | { $(summarise); } || touch $(CHECK_DIR)/failed
+	  bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); } || touch $(CHECK_DIR)/failed
 	@if [ -n "$(TSAN_LESSONS)" ]; then \
 	  echo "== building $(TSAN_LESSONS) (and what their tests use) with $(TSAN_FLAGS)"; \
 	  for lesson in $(LESSONS); do \
@@ -90,7 +102,7 @@ check:
 	  done; \
 	  echo "== running $(TSAN_LESSONS) under ThreadSanitizer"; \
 	  export BIN_ROOT=$(CHECK_DIR)/tsan TSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/tsan:second_deadlock_stack=1; \
-	  bats --formatter tap $(addprefix tests/,$(addsuffix .bats,$(TSAN_LESSONS))) 2>&1 \
+	  bats --formatter tap $(BATS_JOBS) $(addprefix tests/,$(addsuffix .bats,$(TSAN_LESSONS))) 2>&1 \
 	    | { $(summarise); } || touch $(CHECK_DIR)/failed; \
 	fi
 	@if compgen -G '$(CHECK_DIR)/logs/*' >/dev/null; then \

@@ -17,6 +17,8 @@ BIN_ROOT="${BIN_ROOT:-$ROOT}"
 # Sanitizer builds start more slowly, so both are generous; they are deadlines, not sleeps.
 READY_SECONDS="${READY_SECONDS:-10}"
 T="${CLIENT_TIMEOUT:-10}"
+# The Python interpreter itself (the top Makefile resolves a version manager's shim once).
+PYTHON3="${PYTHON3:-python3}"
 
 STARTED_PIDS=()
 
@@ -52,25 +54,90 @@ start_server() {
   start_bg "$@"
   SERVER_PID=$BG_PID
   wait_for_line "$SERVER_LOG" 'port [0-9]+$' "$READY_SECONDS" "$SERVER_PID" || return 1
-  SERVER_PORT=$(head -n 1 "$SERVER_LOG" | grep -oE '[0-9]+$')
-  [[ -n $SERVER_PORT ]] || { echo "first line has no port: $(head -n 1 "$SERVER_LOG")" >&2; return 1; }
+  local first=
+  IFS= read -r first <"$SERVER_LOG"
+  [[ $first =~ port\ ([0-9]+)$ ]] || { echo "first line has no port: $first" >&2; return 1; }
+  SERVER_PORT=${BASH_REMATCH[1]}
 }
 
-# wait_for_line FILE REGEX [SECONDS] [PID]: poll FILE (grep -E) every 50 ms until a line
-# matches, the deadline passes or PID (if given) has exited. Shows FILE on failure.
+# Time, to the tenth of a second and better. Bash's $SECONDS counts whole seconds, so a
+# "1 s" window built on it lasts 1-2 s; EPOCHREALTIME (bash 5) has microseconds. Older bash
+# (a stock Mac has 3.2) falls back to counting naps, which can only make a window longer.
+# now_ms: milliseconds since the epoch (or since the file began, without EPOCHREALTIME).
+if [[ -n ${EPOCHREALTIME:-} ]]; then
+  now_ms() { local t=${EPOCHREALTIME/[.,]/}; NOW_MS=$((10#${t:0:${#t}-3})); }
+else
+  NAP_CLOCK_MS=0
+  now_ms() { NOW_MS=$NAP_CLOCK_MS; }
+fi
+
+# deadline_in SECONDS: set DEADLINE_MS to now + SECONDS (decimals allowed: 0.3, 2.5).
+deadline_in() {
+  local whole=${1%%.*} part=0
+  [[ $1 == *.* ]] && part=${1#*.}
+  part=${part}000
+  now_ms
+  DEADLINE_MS=$((NOW_MS + 10#${whole:-0} * 1000 + 10#${part:0:3}))
+}
+
+# before_deadline: true while DEADLINE_MS has not passed.
+before_deadline() {
+  now_ms
+  ((NOW_MS <= DEADLINE_MS))
+}
+
+# nap: wait 20 ms without starting a process (a read with a timeout on a private FIFO that
+# nobody writes to), so polling costs no fork. Falls back to sleep where that fails.
+NAP_FD=
+nap() {
+  if [[ -z $NAP_FD ]]; then
+    local fifo
+    fifo=$(mktemp -u "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/nap.XXXXXX")
+    if mkfifo "$fifo" 2>/dev/null && exec {NAP_FD}<>"$fifo"; then rm -f "$fifo"; else NAP_FD=none; fi
+  fi
+  if [[ $NAP_FD == none ]]; then sleep 0.02; else read -r -t 0.02 -u "$NAP_FD" _ || true; fi
+  [[ -n ${NAP_CLOCK_MS+set} ]] && NAP_CLOCK_MS=$((NAP_CLOCK_MS + 20))
+  return 0
+}
+
+# file_has_line FILE REGEX: some line of FILE matches REGEX (bash's =~, extended regex),
+# read without starting grep.
+file_has_line() {
+  local line
+  [[ -f $1 ]] || return 1
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ $2 ]] && return 0
+  done <"$1"
+  return 1
+}
+
+# count_lines FILE REGEX: set LINE_COUNT to the number of lines of FILE matching REGEX.
+count_lines() {
+  local line
+  LINE_COUNT=0
+  [[ -f $1 ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ $2 ]] && LINE_COUNT=$((LINE_COUNT + 1))
+  done <"$1"
+  return 0
+}
+
+# wait_for_line FILE REGEX [SECONDS] [PID]: poll FILE every 20 ms until a line matches the
+# extended REGEX, the deadline passes, or PID (if given) has exited. Shows FILE on failure.
 wait_for_line() {
   local file=$1 regex=$2 seconds=${3:-$READY_SECONDS} pid=${4:-}
-  local deadline=$((SECONDS + seconds))
-  while ((SECONDS <= deadline)); do
-    if [[ -f $file ]] && grep -qE -- "$regex" "$file"; then return 0; fi
+  deadline_in "$seconds"
+  while before_deadline; do
+    file_has_line "$file" "$regex" && return 0
     if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
-      grep -qE -- "$regex" "$file" 2>/dev/null && return 0
+      file_has_line "$file" "$regex" && return 0
       echo "process $pid exited before printing /$regex/; $file holds:" >&2
       cat "$file" >&2 2>/dev/null
       return 1
     fi
-    sleep 0.05
+    nap
   done
+  file_has_line "$file" "$regex" && return 0
   echo "no line matching /$regex/ in $file within ${seconds}s; it holds:" >&2
   cat "$file" >&2 2>/dev/null
   return 1
@@ -79,43 +146,58 @@ wait_for_line() {
 # wait_for_count FILE REGEX N [SECONDS]: poll until at least N lines of FILE match REGEX.
 wait_for_count() {
   local file=$1 regex=$2 want=$3 seconds=${4:-$READY_SECONDS}
-  local deadline=$((SECONDS + seconds)) have=0
-  while ((SECONDS <= deadline)); do
-    have=$(grep -cE -- "$regex" "$file" 2>/dev/null)
-    ((${have:-0} >= want)) && return 0
-    sleep 0.05
+  deadline_in "$seconds"
+  while before_deadline; do
+    count_lines "$file" "$regex"
+    ((LINE_COUNT >= want)) && return 0
+    nap
   done
-  echo "expected $want lines matching /$regex/ in $file within ${seconds}s, found ${have:-0}:" >&2
+  count_lines "$file" "$regex"
+  ((LINE_COUNT >= want)) && return 0
+  echo "expected $want lines matching /$regex/ in $file within ${seconds}s, found $LINE_COUNT:" >&2
   cat "$file" >&2 2>/dev/null
   return 1
+}
+
+# still_quiet FILE REGEX SECONDS: true if no line of FILE matches REGEX for SECONDS (the
+# "nothing arrives" window of a test: exact to the hundredth, never shorter than asked).
+still_quiet() {
+  deadline_in "$3"
+  while before_deadline; do
+    if file_has_line "$1" "$2"; then
+      echo "did not expect a line matching /$2/ in $1 within $3 s; it holds:" >&2
+      cat "$1" >&2 2>/dev/null
+      return 1
+    fi
+    nap
+  done
+  ! file_has_line "$1" "$2"
 }
 
 # wait_for_exit PID [SECONDS]: wait until PID (started by this test) exits; its exit status
 # becomes this function's status. Returns 124 (like timeout) if it is still running.
 wait_for_exit() {
   local pid=$1 seconds=${2:-$READY_SECONDS}
-  local deadline=$((SECONDS + seconds))
+  deadline_in "$seconds"
   while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS > deadline)); then
+    if ! before_deadline; then
       echo "process $pid still running after ${seconds}s" >&2
       return 124
     fi
-    sleep 0.05
+    nap
   done
   wait "$pid"
 }
 
 # stop_pid PID: TERM its process group, give it up to 2 s, then KILL, then reap it.
 stop_pid() {
-  local pid=$1 i
+  local pid=$1
   # `wait` returns the signal's status (143 for TERM): under bats' set -e that would fail
   # the test, so it is ignored on purpose.
   kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 40; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
+  deadline_in 2
+  while kill -0 "$pid" 2>/dev/null && before_deadline; do nap; done
   kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
