@@ -5,7 +5,8 @@
  * Usage: ip_convert ADDRESS...
  *
  * Mirrors the notes: "What an IP address is" (IPv4 dotted decimal, IPv6 colon hex),
- * "127.0.0.1 and localhost", "0.0.0.0", "Network, gateway and broadcast of a /24".
+ * "127.0.0.1 and localhost", "0.0.0.0", "Network, gateway and broadcast of a /24", and
+ * the Python calls socket.inet_aton() / socket.inet_ntoa().
  *
  * Try:
  *   terminal 1:  ./local_ips                       (note one of your own addresses)
@@ -17,9 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,43 +29,135 @@
 #define PROGRAM "ip_convert"
 #define USAGE_LINE "Usage: ip_convert ADDRESS..."
 
-/* The most operands we accept in one run (each one is checked before anything prints). */
-#define MAX_ADDRESSES 64
-
-/* One parsed operand: the text as typed, its family, and its bytes in network order. */
+/* One parsed operand: its family and its bytes in network order. */
 struct parsed_address {
-    const char *text;
     int family;                     /* AF_INET or AF_INET6 */
     unsigned char bytes[16];        /* 4 or 16 of them used */
 };
 
-/* Print the usage help on stdout (for -h). */
-static void print_usage(void)
+/* The table of contents. The lesson: main's steps, then what they call. */
+/* Step 1: text to bytes (inet_pton), IPv4 or IPv6; 0 if it is neither. */
+static int text_to_bytes(const char *text, struct parsed_address *address);
+/* Steps 2-5 for one IPv4 / one IPv6 address. */
+static void explain_ipv4(const struct parsed_address *address);
+static void explain_ipv6(const struct parsed_address *address);
+/* What kind of address: loopback, private, multicast... */
+static const char *ipv4_kind(uint32_t host_order);
+static const char *ipv6_kind(const unsigned char *bytes);
+/* Does the /24 reading (.0 network, .1 gateway, .255 broadcast) apply, and what is it? */
+static int ipv4_is_ordinary_unicast(uint32_t host_order);
+static void print_slash24_role(uint32_t host_order);
+/* Plumbing, below the banner: */
+/* -h/--help, then at least one operand; returns the first operand's index. */
+static int parse_arguments(int argc, char *argv[]);
+/* getopt, with --help and "-1" read as an operand. */
+static int next_option(int argc, char *argv[], const char *optstring);
+/* -h: the Usage line and what the program shows. */
+static void print_usage(void);
+/* Is this CPU big-endian? (Decides which byte-order sentence to print.) */
+static int host_is_big_endian(void);
+/* "  bytes:         c0 a8 01 02". */
+static void print_bytes(const unsigned char *bytes, size_t count);
+
+int main(int argc, char *argv[])
 {
-    printf("%s\n", USAGE_LINE);
-    printf("Show each IPv4 or IPv6 ADDRESS as bytes, as a 32-bit number in network and host\n");
-    printf("byte order (IPv4), as text again (inet_ntop), and what kind of address it is.\n");
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: pipes and tests see each line */
+    int first = parse_arguments(argc, argv);  /* argv[first] is the first address */
+
+    /* 1. Text to bytes, for every operand before printing anything, so a bad one is a
+     *    clean usage error. Python: socket.inet_aton(text), or socket.inet_pton(family,
+     *    text). inet_pton takes only the full forms (four decimal parts for IPv4), unlike
+     *    the older inet_aton, which reads "1.2.3" as 1.2.0.3. */
+    struct parsed_address address;
+    for (int i = first; i < argc; i++) {
+        if (!text_to_bytes(argv[i], &address)) {
+            fprintf(stderr, "%s: bad address '%s': expected an IPv4 or IPv6 address\n",
+                    PROGRAM, argv[i]);
+            return 2;
+        }
+    }
+
+    /* 2-5. Then each address in turn: its bytes, its number, its text, its kind. */
+    for (int i = first; i < argc; i++) {
+        text_to_bytes(argv[i], &address);
+        if (i > first)
+            printf("\n");            /* a blank line between two addresses */
+        printf("%s\n", argv[i]);
+        if (address.family == AF_INET)
+            explain_ipv4(&address);
+        else
+            explain_ipv6(&address);
+    }
+    return 0;
 }
 
-/* A bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, ...)
+/* TEXT as an IPv4 or an IPv6 address into *ADDRESS; 0 if it is neither. */
+static int text_to_bytes(const char *text, struct parsed_address *address)
 {
-    va_list args;
-    fprintf(stderr, "%s: ", PROGRAM);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    exit(2);
+    if (inet_pton(AF_INET, text, address->bytes) == 1)
+        address->family = AF_INET;
+    else if (inet_pton(AF_INET6, text, address->bytes) == 1)
+        address->family = AF_INET6;
+    else
+        return 0;
+    return 1;
 }
 
-/* Is this machine big-endian? Look at the first byte of the integer 1 in memory. */
-static int host_is_big_endian(void)
+/* Everything about one IPv4 address. */
+static void explain_ipv4(const struct parsed_address *address)
 {
-    const uint32_t one = 1;
-    unsigned char first;
-    memcpy(&first, &one, 1);
-    return first == 0;
+    struct in_addr in;               /* Python: socket.inet_aton(text) gives these 4 bytes */
+    char text[INET_ADDRSTRLEN];
+    memcpy(&in.s_addr, address->bytes, 4);
+    uint32_t host_order = ntohl(in.s_addr);
+
+    printf("  family:        IPv4 (AF_INET), 4 bytes\n");
+    /* 2. The bytes as they travel on the wire: most significant first (big-endian). */
+    print_bytes(address->bytes, 4);
+    printf(" (network byte order: big-endian)\n");
+    /* 3. The same 4 bytes read as one integer by this CPU, then put in host order. */
+    printf("  network order: 0x%08lx (s_addr as stored, read as a host integer)\n",
+           (unsigned long)in.s_addr);
+    printf("  host order:    0x%08lx = %lu (ntohl(s_addr): the address as a number)\n",
+           (unsigned long)host_order, (unsigned long)host_order);
+    if (host_is_big_endian())
+        printf("  byte order:    this machine is big-endian: htonl/ntohl change nothing\n");
+    else
+        printf("  byte order:    this machine is little-endian: htonl/ntohl swap the bytes\n");
+    /* 4. Back to text. Python: socket.inet_ntoa(packed) */
+    if (inet_ntop(AF_INET, &in, text, sizeof text) == NULL)
+        snprintf(text, sizeof text, "?");
+    printf("  inet_ntop:     %s\n", text);
+    /* 5. What kind of address it is, and what a /24 netmask would make of it. */
+    printf("  kind:          %s\n", ipv4_kind(host_order));
+    if (ipv4_is_ordinary_unicast(host_order))
+        print_slash24_role(host_order);
+}
+
+/* Everything about one IPv6 address: steps 2, 4 and 5 (no step 3: no byte order). */
+static void explain_ipv6(const struct parsed_address *address)
+{
+    const unsigned char *b = address->bytes;
+    struct in6_addr in6;
+    char text[INET6_ADDRSTRLEN];
+    memcpy(in6.s6_addr, b, 16);
+
+    printf("  family:        IPv6 (AF_INET6), 16 bytes\n");
+    print_bytes(b, 16);
+    printf("\n  byte order:    16 bytes, always in network order; there is no htonl for them\n");
+    if (inet_ntop(AF_INET6, &in6, text, sizeof text) == NULL)
+        snprintf(text, sizeof text, "?");
+    printf("  inet_ntop:     %s\n", text);
+
+    /* ::ffff:a.b.c.d carries an IPv4 address inside IPv6 (what a dual-stack server sees). */
+    static const unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, mapped_prefix, 12) == 0) {
+        uint32_t a = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+        printf("  kind:          IPv4-mapped (::ffff:0:0/96): the IPv4 address %u.%u.%u.%u,"
+               " %s\n", b[12], b[13], b[14], b[15], ipv4_kind(a));
+        return;
+    }
+    printf("  kind:          %s\n", ipv6_kind(b));
 }
 
 /* The kind of an IPv4 address given as a host-order number (ranges from RFC 6890). */
@@ -144,128 +235,62 @@ static const char *ipv6_kind(const unsigned char *b)
     return "reserved";
 }
 
+/* ---- Plumbing: read after the lesson ---- */
+
+/* The command line: -h or --help, then one or more addresses. Returns the index of the
+ * first; a mistake is one line on stderr and exit 2. */
+static int parse_arguments(int argc, char *argv[])
+{
+    int option;
+    opterr = 0;                       /* we print our own messages, in our own words */
+    while ((option = next_option(argc, argv, "+h")) != -1) {
+        if (option == 'h') {
+            print_usage();
+            exit(0);
+        }
+        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
+        exit(2);
+    }
+    if (optind == argc) {
+        fprintf(stderr, "%s: missing operand (try '%s -h')\n", PROGRAM, PROGRAM);
+        exit(2);
+    }
+    return optind;
+}
+
+/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
+ * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *optstring)
+{
+    const char *next = optind < argc ? argv[optind] : "";
+    if (strcmp(next, "--help") == 0)
+        return 'h';
+    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+        return -1;
+    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+}
+
+/* -h: the Usage line, then what it shows. */
+static void print_usage(void)
+{
+    printf("%s\n", USAGE_LINE);
+    printf("Show each IPv4 or IPv6 ADDRESS as bytes, as a 32-bit number in network and host\n");
+    printf("byte order (IPv4), as text again (inet_ntop), and what kind of address it is.\n");
+}
+
+/* Is this machine big-endian? Look at the first byte of the integer 1 in memory. */
+static int host_is_big_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 0;
+}
+
 /* Print the bytes as two-digit hex separated by spaces. */
 static void print_bytes(const unsigned char *bytes, size_t count)
 {
     printf("  bytes:         ");
     for (size_t i = 0; i < count; i++)
         printf(i ? " %02x" : "%02x", bytes[i]);
-}
-
-/* Everything about one IPv4 address. */
-static void explain_ipv4(const struct parsed_address *address)
-{
-    struct in_addr in;               /* Python: socket.inet_aton(text) gives these 4 bytes */
-    char text[INET_ADDRSTRLEN];
-    memcpy(&in.s_addr, address->bytes, 4);
-    uint32_t host_order = ntohl(in.s_addr);
-
-    printf("  family:        IPv4 (AF_INET), 4 bytes\n");
-    /* 2. The bytes as they travel on the wire: most significant first (big-endian). */
-    print_bytes(address->bytes, 4);
-    printf(" (network byte order: big-endian)\n");
-    /* 3. The same 4 bytes read as one integer by this CPU, then put in host order. */
-    printf("  network order: 0x%08lx (s_addr as stored, read as a host integer)\n",
-           (unsigned long)in.s_addr);
-    printf("  host order:    0x%08lx = %lu (ntohl(s_addr): the address as a number)\n",
-           (unsigned long)host_order, (unsigned long)host_order);
-    if (host_is_big_endian())
-        printf("  byte order:    this machine is big-endian: htonl/ntohl change nothing\n");
-    else
-        printf("  byte order:    this machine is little-endian: htonl/ntohl swap the bytes\n");
-    /* 4. Back to text. Python: socket.inet_ntoa(packed) */
-    if (inet_ntop(AF_INET, &in, text, sizeof text) == NULL)
-        snprintf(text, sizeof text, "?");
-    printf("  inet_ntop:     %s\n", text);
-    /* 5. What kind of address it is, and what a /24 netmask would make of it. */
-    printf("  kind:          %s\n", ipv4_kind(host_order));
-    if (ipv4_is_ordinary_unicast(host_order))
-        print_slash24_role(host_order);
-}
-
-/* Everything about one IPv6 address. */
-static void explain_ipv6(const struct parsed_address *address)
-{
-    const unsigned char *b = address->bytes;
-    struct in6_addr in6;
-    char text[INET6_ADDRSTRLEN];
-    memcpy(in6.s6_addr, b, 16);
-
-    printf("  family:        IPv6 (AF_INET6), 16 bytes\n");
-    print_bytes(b, 16);
-    printf("\n  byte order:    16 bytes, always in network order; there is no htonl for them\n");
-    if (inet_ntop(AF_INET6, &in6, text, sizeof text) == NULL)
-        snprintf(text, sizeof text, "?");
-    printf("  inet_ntop:     %s\n", text);
-
-    /* ::ffff:a.b.c.d carries an IPv4 address inside IPv6 (what a dual-stack server sees). */
-    static const unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(b, mapped_prefix, 12) == 0) {
-        uint32_t a = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
-        printf("  kind:          IPv4-mapped (::ffff:0:0/96): the IPv4 address %u.%u.%u.%u,"
-               " %s\n", b[12], b[13], b[14], b[15], ipv4_kind(a));
-        return;
-    }
-    printf("  kind:          %s\n", ipv6_kind(b));
-}
-
-int main(int argc, char *argv[])
-{
-    /* Line-buffered stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
-    struct parsed_address addresses[MAX_ADDRESSES];
-    int count = 0;
-
-    /* Read the command line. Options may come before or after operands; an argument
-     * like "-1" is an operand (a bad address), not an option. "+" keeps glibc's getopt
-     * from reordering argv, so it behaves as on macOS. */
-    opterr = 0;
-    while (optind < argc) {
-        const char *arg = argv[optind];
-        int option = -1;
-        if (!(arg[0] == '-' && isdigit((unsigned char)arg[1])))
-            option = getopt(argc, argv, "+h");
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            if (count == MAX_ADDRESSES)
-                usage_error("too many operands: at most %d (try '%s -h')", MAX_ADDRESSES,
-                            PROGRAM);
-            addresses[count++].text = argv[optind++];
-            continue;
-        }
-        if (option == 'h') {
-            print_usage();
-            return 0;
-        }
-        usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
-    }
-    if (count == 0)
-        usage_error("missing operand: ADDRESS... (try '%s -h')", PROGRAM);
-
-    /* 1. Text to bytes, for every operand before printing anything, so a bad one is a
-     *    clean usage error. Python: socket.inet_pton(socket.AF_INET, text). inet_pton
-     *    takes only the full forms (four decimal parts for IPv4), unlike the older
-     *    inet_aton, which reads "1.2.3" as 1.2.0.3. */
-    for (int i = 0; i < count; i++) {
-        struct parsed_address *address = &addresses[i];
-        if (inet_pton(AF_INET, address->text, address->bytes) == 1)
-            address->family = AF_INET;
-        else if (inet_pton(AF_INET6, address->text, address->bytes) == 1)
-            address->family = AF_INET6;
-        else
-            usage_error("'%s' is not an IPv4 or IPv6 address", address->text);
-    }
-
-    for (int i = 0; i < count; i++) {
-        if (i > 0)
-            printf("\n");
-        printf("%s\n", addresses[i].text);
-        if (addresses[i].family == AF_INET)
-            explain_ipv4(&addresses[i]);
-        else
-            explain_ipv6(&addresses[i]);
-    }
-    return 0;
 }

@@ -1,12 +1,13 @@
 /*
- * local_ips: lists every network interface of this machine with its IPv4 and IPv6
- * addresses and prefix lengths, loopback marked: the C way to see what ifconfig (Linux,
- * macOS) or ipconfig (Windows) show.
+ * local_ips: lists every network interface of this machine with its hardware (MAC)
+ * address and its IPv4 and IPv6 addresses, loopback marked: the C way to see what
+ * ifconfig (Linux, macOS), ip addr (Linux) or ipconfig (Windows) show.
  *
  * Usage: local_ips
  *
  * Mirrors the notes: "How to see your own IP address (ifconfig / ipconfig)",
- * "127.0.0.1 and localhost", "Network, gateway and broadcast of a /24".
+ * "127.0.0.1 and localhost", "Network, gateway and broadcast of a /24", and the layers:
+ * the MAC address is the link layer's address, the IP address the network layer's.
  *
  * Try:
  *   terminal 1:  ip addr        (or ifconfig; on Windows ipconfig)
@@ -15,8 +16,8 @@
  * See also: ip_convert.c (what an address is made of), resolve.c, ports.c, port_check.c.
  */
 #define _POSIX_C_SOURCE 200809L
-/* getifaddrs, IFF_UP/IFF_LOOPBACK and NI_MAXHOST are not POSIX: glibc shows them with
- * _DEFAULT_SOURCE, macOS with _DARWIN_C_SOURCE. */
+/* getifaddrs, IFF_UP/IFF_LOOPBACK, NI_MAXHOST and the link-layer address families are not
+ * POSIX: glibc and musl show them with _DEFAULT_SOURCE, macOS with _DARWIN_C_SOURCE. */
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
@@ -26,47 +27,134 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+/* The hardware address comes in a different structure on each family of systems (see
+ * print_hardware_address): struct sockaddr_ll on Linux, struct sockaddr_dl on the BSDs. */
+#if defined(__linux__)
+#include <netpacket/packet.h>
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) \
+    || defined(__OpenBSD__) || defined(__DragonFly__)
+#include <net/if_dl.h>
+#define HAVE_SOCKADDR_DL 1
+#endif
 
 #define PROGRAM "local_ips"
 #define USAGE_LINE "Usage: local_ips"
 
-/* Print the usage help on stdout (for -h). */
-static void print_usage(void)
-{
-    printf("%s\n", USAGE_LINE);
-    printf("List each network interface (up or down, loopback marked) with its IPv4 and\n");
-    printf("IPv6 addresses as ADDRESS/PREFIX, like ifconfig or ipconfig.\n");
-}
+/* The table of contents. The lesson: main's steps, then what they call. */
+/* Is this entry the first of its interface? (Only the first opens a block.) */
+static int first_of_its_name(const struct ifaddrs *list, const struct ifaddrs *entry);
+/* Step 3: the "  MAC  ..." line of an interface, where the system gives one. */
+static void print_hardware_address(const struct ifaddrs *list, const char *name);
+/* Step 4: the "  IPv4|IPv6 ADDRESS/PREFIX" lines of an interface; returns how many. */
+static int print_addresses(const struct ifaddrs *list, const char *name, int family);
+/* 255.255.255.0 -> 24. */
+static int prefix_length(const struct sockaddr *netmask);
+/* Plumbing, below the banner: */
+/* -h/--help or nothing: a mistake is one line on stderr and exit 2. */
+static void parse_arguments(int argc, char *argv[]);
+/* getopt, with --help and "-1" read as an operand. */
+static int next_option(int argc, char *argv[], const char *optstring);
+/* -h: the Usage line and what the program shows. */
+static void print_usage(void);
 
-/* The prefix length of a netmask: how many leading 1 bits (255.255.255.0 -> 24).
- * -1 if there is no netmask. */
-static int prefix_length(const struct sockaddr *netmask)
+int main(int argc, char *argv[])
 {
-    const unsigned char *bytes;
-    size_t count;
-    if (netmask == NULL)
-        return -1;
-    if (netmask->sa_family == AF_INET) {
-        bytes = (const unsigned char *)&((const struct sockaddr_in *)(const void *)netmask)->sin_addr;
-        count = 4;
-    } else if (netmask->sa_family == AF_INET6) {
-        bytes = ((const struct sockaddr_in6 *)(const void *)netmask)->sin6_addr.s6_addr;
-        count = 16;
-    } else {
-        return -1;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: pipes and tests see each line */
+    parse_arguments(argc, argv);
+
+    /* 1. Ask the kernel for every (interface, address) pair. Shell: ifconfig / ipconfig.
+     *    The list has one entry per address, so an interface with three addresses appears
+     *    three times, plus once for its hardware address (on Linux and the BSDs). */
+    struct ifaddrs *list;
+    if (getifaddrs(&list) < 0) {
+        fprintf(stderr, "%s: getifaddrs: %s\n", PROGRAM, strerror(errno));
+        return 1;
     }
-    int bits = 0;
-    for (size_t i = 0; i < count; i++)
-        for (int bit = 7; bit >= 0 && (bytes[i] >> bit & 1); bit--)
-            bits++;
-    return bits;
+
+    /* 2. One block per interface, in the order the kernel lists them: name and flags.
+     *    IFF_LOOPBACK marks the interface that never leaves the machine (127.0.0.1, ::1). */
+    for (const struct ifaddrs *entry = list; entry != NULL; entry = entry->ifa_next) {
+        if (!first_of_its_name(list, entry))
+            continue;
+        printf("%s (%s%s)\n", entry->ifa_name, (entry->ifa_flags & IFF_UP) ? "up" : "down",
+               (entry->ifa_flags & IFF_LOOPBACK) ? ", loopback" : "");
+
+        /* 3. The link layer's address: the MAC address of the network card, which only
+         *    the machines on the same link (cable, Wi-Fi) ever see. */
+        print_hardware_address(list, entry->ifa_name);
+
+        /* 4. The network layer's addresses: IPv4 first, then IPv6. */
+        int printed = print_addresses(list, entry->ifa_name, AF_INET);
+        printed += print_addresses(list, entry->ifa_name, AF_INET6);
+        if (printed == 0)
+            printf("  no IP address\n");
+    }
+
+    /* 5. getifaddrs allocated the list: give it back. */
+    freeifaddrs(list);
+    return 0;
 }
 
-/* Print the IPv4 or IPv6 (FAMILY) addresses of interface NAME. Returns how many. */
+/* Is ENTRY the first one in LIST with its interface name? (Only that one opens a block.) */
+static int first_of_its_name(const struct ifaddrs *list, const struct ifaddrs *entry)
+{
+    for (const struct ifaddrs *earlier = list; earlier != entry; earlier = earlier->ifa_next)
+        if (strcmp(earlier->ifa_name, entry->ifa_name) == 0)
+            return 0;
+    return 1;
+}
+
+/* Print "  MAC  aa:bb:cc:dd:ee:ff" for interface NAME, if the system gives it an address.
+ *
+ * Hardware addresses are not part of POSIX; each system puts them in the getifaddrs list
+ * its own way:
+ * - Linux: an entry of family AF_PACKET whose address is a struct sockaddr_ll; the bytes
+ *   are sll_addr, sll_halen of them (6 for Ethernet and Wi-Fi). Loopback gets six zeros,
+ *   as `ip link` shows ("link/loopback 00:00:00:00:00:00").
+ * - macOS and the BSDs: an entry of family AF_LINK whose address is a struct sockaddr_dl;
+ *   the bytes start at LLADDR(sdl), sdl_alen of them. Loopback gets none (sdl_alen 0).
+ * Elsewhere the block simply has no MAC line. */
+static void print_hardware_address(const struct ifaddrs *list, const char *name)
+{
+    for (const struct ifaddrs *entry = list; entry != NULL; entry = entry->ifa_next) {
+        if (entry->ifa_addr == NULL || strcmp(entry->ifa_name, name) != 0)
+            continue;
+        const unsigned char *bytes = NULL;
+        size_t count = 0;
+#if defined(__linux__)
+        if (entry->ifa_addr->sa_family == AF_PACKET) {
+            const struct sockaddr_ll *link =
+                (const struct sockaddr_ll *)(const void *)entry->ifa_addr;
+            bytes = link->sll_addr;
+            count = link->sll_halen;
+            if (count > sizeof link->sll_addr)      /* (longer ones, InfiniBand's, are cut) */
+                count = sizeof link->sll_addr;
+        }
+#elif defined(HAVE_SOCKADDR_DL)
+        if (entry->ifa_addr->sa_family == AF_LINK) {
+            const struct sockaddr_dl *link =
+                (const struct sockaddr_dl *)(const void *)entry->ifa_addr;
+            bytes = (const unsigned char *)LLADDR(link);
+            count = link->sdl_alen;
+        }
+#endif
+        if (count == 0)
+            continue;
+        printf("  MAC  ");
+        for (size_t i = 0; i < count; i++)
+            printf(i ? ":%02x" : "%02x", bytes[i]);
+        printf("\n");
+        return;
+    }
+}
+
+/* Print the IPv4 or IPv6 (FAMILY) addresses of interface NAME as ADDRESS/PREFIX.
+ * Returns how many. */
 static int print_addresses(const struct ifaddrs *list, const char *name, int family)
 {
     int printed = 0;
@@ -81,7 +169,7 @@ static int print_addresses(const struct ifaddrs *list, const char *name, int fam
         int rc = getnameinfo(entry->ifa_addr, length, address, sizeof address, NULL, 0,
                              NI_NUMERICHOST);
         if (rc != 0) {
-            fprintf(stderr, "%s: getnameinfo on %s: %s\n", PROGRAM, name, gai_strerror(rc));
+            fprintf(stderr, "%s: getnameinfo %s: %s\n", PROGRAM, name, gai_strerror(rc));
             continue;
         }
         int prefix = prefix_length(entry->ifa_netmask);
@@ -94,55 +182,68 @@ static int print_addresses(const struct ifaddrs *list, const char *name, int fam
     return printed;
 }
 
-int main(int argc, char *argv[])
+/* The prefix length of a netmask: how many leading 1 bits (255.255.255.0 -> 24).
+ * -1 if there is no netmask. */
+static int prefix_length(const struct sockaddr *netmask)
 {
-    /* Line-buffered stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    const unsigned char *bytes;
+    size_t count;
+    if (netmask == NULL)
+        return -1;
+    if (netmask->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)netmask;
+        bytes = (const unsigned char *)&in->sin_addr;
+        count = 4;
+    } else if (netmask->sa_family == AF_INET6) {
+        bytes = ((const struct sockaddr_in6 *)(const void *)netmask)->sin6_addr.s6_addr;
+        count = 16;
+    } else {
+        return -1;
+    }
+    int bits = 0;
+    for (size_t i = 0; i < count; i++)
+        for (int bit = 7; bit >= 0 && (bytes[i] >> bit & 1); bit--)
+            bits++;
+    return bits;
+}
 
-    /* The command line: -h only, no operands. */
-    opterr = 0;
+/* ---- Plumbing: read after the lesson ---- */
+
+/* The command line: -h or --help, nothing else. A mistake is one line on stderr, exit 2. */
+static void parse_arguments(int argc, char *argv[])
+{
     int option;
-    while ((option = getopt(argc, argv, "+h")) != -1) {
+    opterr = 0;                       /* we print our own messages, in our own words */
+    while ((option = next_option(argc, argv, "+h")) != -1) {
         if (option == 'h') {
             print_usage();
-            return 0;
+            exit(0);
         }
         fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        return 2;
+        exit(2);
     }
     if (optind < argc) {
         fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        return 2;
+        exit(2);
     }
+}
 
-    /* 1. Ask the kernel for every (interface, address) pair. The list has one entry per
-     *    address, so an interface with three addresses appears three times (plus, on
-     *    Linux, once for its hardware address: family AF_PACKET). */
-    struct ifaddrs *list;
-    if (getifaddrs(&list) < 0) {
-        fprintf(stderr, "%s: getifaddrs: %s\n", PROGRAM, strerror(errno));
-        return 1;
-    }
+/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
+ * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *optstring)
+{
+    const char *next = optind < argc ? argv[optind] : "";
+    if (strcmp(next, "--help") == 0)
+        return 'h';
+    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+        return -1;
+    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+}
 
-    /* 2. One block per interface, in the order the kernel lists them: its name and
-     *    flags, then its IPv4 addresses, then its IPv6 ones. */
-    for (const struct ifaddrs *entry = list; entry != NULL; entry = entry->ifa_next) {
-        int seen = 0;           /* only the first entry of each name opens a block */
-        for (const struct ifaddrs *earlier = list; earlier != entry; earlier = earlier->ifa_next)
-            if (strcmp(earlier->ifa_name, entry->ifa_name) == 0)
-                seen = 1;
-        if (seen)
-            continue;
-        /* IFF_LOOPBACK: the interface that never leaves the machine (127.0.0.1, ::1). */
-        printf("%s (%s%s)\n", entry->ifa_name, (entry->ifa_flags & IFF_UP) ? "up" : "down",
-               (entry->ifa_flags & IFF_LOOPBACK) ? ", loopback" : "");
-        int printed = print_addresses(list, entry->ifa_name, AF_INET);
-        printed += print_addresses(list, entry->ifa_name, AF_INET6);
-        if (printed == 0)
-            printf("  no IP address\n");
-    }
-
-    /* 3. getifaddrs allocated the list: give it back. */
-    freeifaddrs(list);
-    return 0;
+/* -h: the Usage line, then what the program shows. */
+static void print_usage(void)
+{
+    printf("%s\n", USAGE_LINE);
+    printf("List each network interface (up or down, loopback marked) with its hardware (MAC)\n");
+    printf("address and its IPv4 and IPv6 addresses as ADDRESS/PREFIX, like ifconfig.\n");
 }

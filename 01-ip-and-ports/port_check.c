@@ -1,19 +1,23 @@
 /*
- * port_check: "is the network working?" at the TCP level: tries to connect to HOST PORT
- * within a timeout and says open, refused, timed out, unreachable or unknown host.
+ * port_check: "is the network working?" one step further than ping: tries a TCP connection
+ * to HOST PORT within a timeout and says open, refused, timed out, unreachable or unknown
+ * host. ping asks "is the machine there?"; port_check asks "is a program listening there?"
  *
- * Usage: port_check HOST PORT [-t SECONDS]
+ * Usage: port_check [-t SECONDS] HOST PORT
  *
- * Mirrors the notes: "Checking that the network works" (ping, and why this is not ping:
- * ICMP echo needs a raw socket, which needs privileges) and Python's s.connect_ex(), which
- * returns the errno instead of raising: 0 is "open", ECONNREFUSED "refused".
+ * Mirrors the notes: "Checking that the network works" (ping this machine, the gateway, the
+ * public network; and why this is not ping: ICMP echo needs a raw socket, which needs
+ * privileges) and Python's s.connect_ex(), which returns the errno instead of raising:
+ * 0 is "open", ECONNREFUSED "refused".
  *
  * The verdict is the answer to the question, so it goes to stdout, one line per address
- * tried, e.g. "127.0.0.1 port 8000: open". Exit 0 if an address was open, 1 if none was,
- * 2 for a bad command line. The timeout (default 3 s) applies to each address.
+ * tried, e.g. "127.0.0.1 port 8000: open", or "refused (connect: Connection refused)":
+ * our word, then the call that said so and the C library's reason. Exit 0 if an address
+ * was open, 1 if none was, 2 for a bad command line. The timeout (default 3 s) applies to
+ * each address.
  *
  * Try:
- *   terminal 1:  python3 -m http.server 8000
+ *   terminal 1:  python3 -m http.server 8000 --bind 127.0.0.1
  *   terminal 2:  ./port_check localhost 8000      (open; stop terminal 1: refused)
  *
  * See also: ports.c (port numbers, ports the OS picks), resolve.c, ip_convert.c.
@@ -25,7 +29,6 @@
 #define _DARWIN_C_SOURCE
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -39,22 +42,269 @@
 #include <unistd.h>
 
 #define PROGRAM "port_check"
-#define USAGE_LINE "Usage: port_check HOST PORT [-t SECONDS]"
+#define USAGE_LINE "Usage: port_check [-t SECONDS] HOST PORT"
 
 #define DEFAULT_TIMEOUT 3.0           /* seconds per address */
 #define MAX_TIMEOUT 3600.0
 
-/* Print the usage help on stdout (for -h). */
-static void print_usage(void)
+/* What the command line asked for. */
+struct arguments {
+    const char *host;
+    const char *port;                 /* checked: digits only, 1 to 65535 */
+    double seconds;                   /* -t: how long to wait for each address */
+};
+
+/* The table of contents. The lesson: main's steps, then what they call. */
+/* Steps 3-8 for one address: 0 if open, -1 if no answer in time, else the errno. */
+static int try_connect(const struct addrinfo *ai, int timeout_ms, const char **call);
+/* The verdict for an errno from connect: "refused", "unreachable"... */
+static const char *verdict(int error);
+/* Plumbing, below the banner: */
+/* -h, -t SECONDS, HOST, PORT, each checked: a mistake exits 2 before any lookup. */
+static struct arguments parse_arguments(int argc, char *argv[]);
+/* getopt, with --help and "-1" read as an operand. */
+static int next_option(int argc, char *argv[], const char *optstring);
+/* Strict number parsers: digits only, in range, or -1. */
+static long parse_port(const char *text);
+static double parse_seconds(const char *text);
+/* Why a host cannot be one (the end of the message), or NULL. */
+static const char *host_problem(const char *text);
+/* One line on stderr, exit 2. */
+static void usage_error(const char *format, ...);
+/* -h: the Usage line and what the program does. */
+static void print_usage(void);
+/* Milliseconds on the monotonic clock, for the deadline. */
+static long long now_ms(void);
+/* An address as numeric text, IPv4-mapped shown as plain IPv4. */
+static void address_text(const struct sockaddr *address, socklen_t length, char *text,
+                         size_t size);
+
+int main(int argc, char *argv[])
 {
-    printf("%s\n", USAGE_LINE);
-    printf("Try a TCP connection to each address of HOST on PORT, waiting at most SECONDS\n");
-    printf("(default %g) for each, and say: open, refused, timed out, unreachable or\n",
-           DEFAULT_TIMEOUT);
-    printf("unknown host. Exit 0 if open, 1 if not, 2 for a bad command line.\n");
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: pipes and tests see each line */
+    struct arguments args = parse_arguments(argc, argv);  /* host and port checked */
+    int timeout_ms = (int)(args.seconds * 1000 + 0.5);
+
+    /* 1. Name to addresses, IPv4 and IPv6. Python: socket.getaddrinfo(host, port) */
+    struct addrinfo hints, *results;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(args.host, args.port, &hints, &results);
+    if (rc != 0) {
+        printf("%s port %s: %s (getaddrinfo: %s)\n", args.host, args.port,
+               rc == EAI_NONAME ? "unknown host" : "lookup failed", gai_strerror(rc));
+        return 1;
+    }
+
+    /* 2. Try each address in turn until one is open, one line for each.
+     *    Python: s.connect_ex((host, port)) (steps 3-8 in try_connect). */
+    int open_found = 0;
+    for (struct addrinfo *ai = results; ai != NULL && !open_found; ai = ai->ai_next) {
+        char address[NI_MAXHOST];
+        address_text(ai->ai_addr, ai->ai_addrlen, address, sizeof address);
+        const char *call = "connect";
+        int error = try_connect(ai, timeout_ms > 0 ? timeout_ms : 1, &call);
+        if (error == 0) {
+            printf("%s port %s: open\n", address, args.port);
+            open_found = 1;
+        } else if (error < 0) {
+            printf("%s port %s: timed out (no answer within %g s)\n", address, args.port,
+                   args.seconds);
+        } else {
+            printf("%s port %s: %s (%s: %s)\n", address, args.port, verdict(error), call,
+                   strerror(error));
+        }
+    }
+    freeaddrinfo(results);
+    return open_found ? 0 : 1;
 }
 
-/* A bad command line: one line on stderr naming the problem, exit 2. */
+/* Try one address: a non-blocking connect, then poll until it completes or TIMEOUT_MS
+ * passes. Returns 0 if connected, -1 for our own timeout, or an errno value with *CALL
+ * set to the call that failed. */
+static int try_connect(const struct addrinfo *ai, int timeout_ms, const char **call)
+{
+    /* 3. A TCP socket of the address's family. Python: s = socket.socket(...) */
+    *call = "socket";
+    int sock = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (sock < 0)
+        return errno;
+
+    /* 4. Non-blocking, so connect() returns at once and we choose how long to wait.
+     *    Python: s.settimeout(3) does the same thing behind the scenes. */
+    *call = "fcntl";
+    int flags = fcntl(sock, F_GETFL);
+    if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+        int error = errno;
+        close(sock);
+        return error;
+    }
+
+    /* 5. Start the handshake (SYN). On loopback it may finish at once; otherwise connect
+     *    says EINPROGRESS (or EINTR: the handshake goes on anyway) and we wait. */
+    *call = "connect";
+    int error = 0;
+    if (connect(sock, ai->ai_addr, ai->ai_addrlen) < 0) {
+        error = errno;
+        if (error == EINPROGRESS || error == EINTR) {
+            /* 6. Wait until the socket becomes writable (handshake done or failed), with
+             *    a deadline that a signal interrupting poll does not extend. */
+            long long deadline = now_ms() + timeout_ms;
+            struct pollfd waiting = {.fd = sock, .events = POLLOUT, .revents = 0};
+            for (;;) {
+                long long left = deadline - now_ms();
+                int ready = left > 0 ? poll(&waiting, 1, (int)left) : 0;
+                if (ready < 0 && errno == EINTR)
+                    continue;
+                if (ready <= 0) {
+                    error = ready == 0 ? -1 : errno;    /* -1: nothing within the time */
+                    *call = "poll";
+                    break;
+                }
+                /* 7. The outcome of the handshake is in SO_ERROR: 0, or the errno that a
+                 *    blocking connect would have returned. This is what connect_ex gives. */
+                socklen_t length = sizeof error;
+                if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &error, &length) < 0) {
+                    error = errno;
+                    *call = "getsockopt";
+                }
+                break;
+            }
+        }
+    }
+    /* 8. We only wanted to know: close at once (the server sees a connection that ends). */
+    close(sock);
+    return error;
+}
+
+/* The one word the user wants for an errno from connect. */
+static const char *verdict(int error)
+{
+    switch (error) {
+    case ECONNREFUSED:                /* the host answered "nobody listens here" (a RST) */
+        return "refused";
+    case ETIMEDOUT:                   /* the kernel gave up before our own deadline */
+        return "timed out";
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case ENETDOWN:
+    case EADDRNOTAVAIL:               /* e.g. ::1 on a machine without IPv6 */
+    case EAFNOSUPPORT:
+#ifdef EHOSTDOWN
+    case EHOSTDOWN:
+#endif
+        return "unreachable";
+    default:                          /* e.g. EINVAL: fe80::1 without its %interface */
+        return "failed";
+    }
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* The command line: [-t SECONDS] HOST PORT, every value checked. A mistake is one line on
+ * stderr and exit 2, before any lookup. */
+static struct arguments parse_arguments(int argc, char *argv[])
+{
+    struct arguments args = {NULL, NULL, DEFAULT_TIMEOUT};
+    int option;
+    opterr = 0;                       /* we print our own messages, in our own words */
+    while ((option = next_option(argc, argv, "+ht:")) != -1) {
+        if (option == 'h') {
+            print_usage();
+            exit(0);
+        } else if (option == 't' && (args.seconds = parse_seconds(optarg)) < 0) {
+            usage_error("bad timeout '%s': expected seconds, more than 0 and at most %g",
+                        optarg, MAX_TIMEOUT);
+        } else if (option == '?' && optopt == 't') {
+            usage_error("option '-t' needs a value (try '%s -h')", PROGRAM);
+        } else if (option == '?') {
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        }
+    }
+    if (argc - optind < 2)
+        usage_error("missing operand (try '%s -h')", PROGRAM);
+    if (argc - optind > 2)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    args.host = argv[optind];
+    args.port = argv[optind + 1];
+    const char *problem = host_problem(args.host);
+    if (problem != NULL)
+        usage_error("bad host '%s': expected a name or an address%s", args.host, problem);
+    if (parse_port(args.port) < 0)    /* port 0 is "any port" to bind: no one listens there */
+        usage_error("bad port '%s': expected a number from 1 to 65535", args.port);
+    return args;
+}
+
+/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
+ * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *optstring)
+{
+    const char *next = optind < argc ? argv[optind] : "";
+    if (strcmp(next, "--help") == 0)
+        return 'h';
+    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+        return -1;
+    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+}
+
+/* TEXT as a port 1-65535, or -1. Digits only: strtol would also take " 80", "+80" and
+ * "-0", which no one means as a port; the check before each digit keeps even
+ * "99999999999999999999" from overflowing. */
+static long parse_port(const char *text)
+{
+    long port = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*text - '0');
+    }
+    return port >= 1 && port <= 65535 ? port : -1;
+}
+
+/* TEXT as seconds, more than 0 and at most MAX_TIMEOUT ("0.5" is fine), or -1. Digits and
+ * one point only, as for ports: strtod alone would also take " 1", "+1", "1e3", "0x10". */
+static double parse_seconds(const char *text)
+{
+    char *end;
+    if (text[0] == '\0' || strspn(text, "0123456789.") != strlen(text))
+        return -1;
+    double seconds = strtod(text, &end);
+    /* The comparison is false for NaN as well. */
+    if (end == text || *end != '\0' || !(seconds > 0 && seconds <= MAX_TIMEOUT))
+        return -1;
+    return seconds;
+}
+
+/* Why TEXT cannot be a host, as the end of the usage error, or NULL if it may be one.
+ * Empty, or starting with '-', it is no name (RFC 1123). Ending in an all-digit label
+ * ("1.2.3", "256.1.1.1") it is no name either, though no valid address: the resolver would
+ * read "1.2.3" the inet_aton way (1.2.0.3) or ask a DNS server about it. */
+static const char *host_problem(const char *text)
+{
+    unsigned char bytes[16];
+    if (text[0] == '\0' || text[0] == '-')
+        return "";
+    if (inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1)
+        return NULL;
+    size_t length = strlen(text);
+    if (text[length - 1] == '.')      /* "example.com." is a full name */
+        length--;
+    size_t start = length;
+    while (start > 0 && text[start - 1] != '.')
+        start--;
+    if (start == length)
+        return NULL;
+    for (size_t i = start; i < length; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return NULL;
+    return " (a name cannot end in a number)";
+}
+
+/* A bad command line: "port_check: " and the message on stderr, exit 2. */
 static void usage_error(const char *format, ...)
 {
     va_list args;
@@ -66,49 +316,14 @@ static void usage_error(const char *format, ...)
     exit(2);
 }
 
-/* Parse TEXT as a port 0-65535 (whole decimal number, nothing after it); -1 if not. */
-static long parse_port(const char *text)
+/* -h: the Usage line, then what it does. */
+static void print_usage(void)
 {
-    char *end;
-    errno = 0;
-    long port = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || port < 0 || port > 65535)
-        return -1;
-    return port;
-}
-
-/* Parse TEXT as seconds, more than 0 and at most MAX_TIMEOUT ("0.5" is fine); -1 if not. */
-static double parse_seconds(const char *text)
-{
-    char *end;
-    errno = 0;
-    double seconds = strtod(text, &end);
-    /* The comparison is false for NaN as well, so "nan" is rejected too. */
-    if (end == text || *end != '\0' || errno == ERANGE || !(seconds > 0 && seconds <= MAX_TIMEOUT))
-        return -1;
-    return seconds;
-}
-
-/* Is TEXT a host we may hand to the resolver? Not if it ends in an all-digit label but
- * is no IPv4 or IPv6 address ("1.2.3", "256.1.1.1"): no host name ends in a number
- * (RFC 1123), and the resolver would read "1.2.3" the inet_aton way (1.2.0.3) or ask DNS. */
-static int plausible_host(const char *text)
-{
-    unsigned char bytes[16];
-    if (inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1)
-        return 1;
-    size_t length = strlen(text);
-    if (length > 0 && text[length - 1] == '.')      /* "example.com." is a full name */
-        length--;
-    size_t start = length;
-    while (start > 0 && text[start - 1] != '.')
-        start--;
-    if (start == length)
-        return 1;
-    for (size_t i = start; i < length; i++)
-        if (!isdigit((unsigned char)text[i]))
-            return 1;
-    return 0;
+    printf("%s\n", USAGE_LINE);
+    printf("Try a TCP connection to each address of HOST on PORT, waiting at most SECONDS\n");
+    printf("(default %g) for each, and say: open, refused, timed out, unreachable or\n",
+           DEFAULT_TIMEOUT);
+    printf("unknown host. Exit 0 if open, 1 if not, 2 for a bad command line.\n");
 }
 
 /* Milliseconds on a clock that never jumps (unlike the time of day). */
@@ -131,179 +346,4 @@ static void address_text(const struct sockaddr *address, socklen_t length, char 
         snprintf(text, size, "%s", host + 7);
     else
         snprintf(text, size, "%s", host);
-}
-
-/* The one word the user wants for an errno from connect (0 means connected). */
-static const char *verdict(int error)
-{
-    switch (error) {
-    case 0:
-        return "open";
-    case ECONNREFUSED:                /* the host answered "nobody listens here" (a RST) */
-        return "refused";
-    case ETIMEDOUT:
-        return "timed out";
-    case ENETUNREACH:
-    case EHOSTUNREACH:
-    case ENETDOWN:
-    case EADDRNOTAVAIL:               /* e.g. ::1 on a machine without IPv6 */
-    case EAFNOSUPPORT:
-#ifdef EHOSTDOWN
-    case EHOSTDOWN:
-#endif
-        return "unreachable";
-    default:
-        return "failed";
-    }
-}
-
-/* Try one address: a non-blocking connect, then poll until it completes or TIMEOUT_MS
- * passes. Returns 0 if connected, an errno value if not, or -1 for our own timeout. */
-static int try_connect(const struct addrinfo *ai, int timeout_ms)
-{
-    /* 3. A TCP socket of the address's family. Python: s = socket.socket(...) */
-    int sock = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (sock < 0)
-        return errno;
-
-    /* 4. Non-blocking, so connect() returns at once and we choose how long to wait.
-     *    Python: s.settimeout(3) does the same thing behind the scenes. */
-    int flags = fcntl(sock, F_GETFL);
-    if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0) {
-        int error = errno;
-        close(sock);
-        return error;
-    }
-
-    /* 5. Start the handshake (SYN). On loopback it may finish at once; otherwise connect
-     *    says EINPROGRESS (or EINTR: the handshake goes on anyway) and we wait. */
-    int error = 0;
-    if (connect(sock, ai->ai_addr, ai->ai_addrlen) < 0) {
-        error = errno;
-        if (error == EINPROGRESS || error == EINTR) {
-            /* 6. Wait until the socket becomes writable (handshake done or failed), with
-             *    a deadline that a signal interrupting poll does not extend. */
-            long long deadline = now_ms() + timeout_ms;
-            struct pollfd waiting = {.fd = sock, .events = POLLOUT, .revents = 0};
-            for (;;) {
-                long long left = deadline - now_ms();
-                if (left <= 0) {
-                    error = -1;
-                    break;
-                }
-                int ready = poll(&waiting, 1, (int)left);
-                if (ready < 0 && errno == EINTR)
-                    continue;
-                if (ready < 0) {
-                    error = errno;
-                    break;
-                }
-                if (ready == 0) {
-                    error = -1;
-                    break;
-                }
-                /* 7. The outcome of the handshake is in SO_ERROR: 0, or the errno that a
-                 *    blocking connect would have returned. This is what connect_ex gives. */
-                socklen_t length = sizeof error;
-                if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
-                    error = errno;
-                break;
-            }
-        }
-    }
-    /* 8. We only wanted to know: close at once (the server sees a connection that ends). */
-    close(sock);
-    return error;
-}
-
-int main(int argc, char *argv[])
-{
-    /* Line-buffered stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
-    const char *operands[2];
-    int count = 0;
-    double seconds = DEFAULT_TIMEOUT;
-
-    /* Read the command line. Options may come before or after operands; "-1" is an
-     * operand (a bad port), not an option. "+" keeps glibc's getopt from reordering
-     * argv, so it behaves as on macOS. */
-    opterr = 0;
-    while (optind < argc) {
-        const char *arg = argv[optind];
-        int option = -1;
-        if (!(arg[0] == '-' && isdigit((unsigned char)arg[1])))
-            option = getopt(argc, argv, "+ht:");
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            if (count == 2)
-                usage_error("too many operands (try '%s -h')", PROGRAM);
-            operands[count++] = argv[optind++];
-            continue;
-        }
-        switch (option) {
-        case 'h':
-            print_usage();
-            return 0;
-        case 't':
-            seconds = parse_seconds(optarg);
-            if (seconds < 0)
-                usage_error("bad timeout '%s': expected seconds, more than 0 and at most %g",
-                            optarg, MAX_TIMEOUT);
-            break;
-        default:
-            if (optopt == 't')
-                usage_error("option '-t' needs SECONDS (try '%s -h')", PROGRAM);
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
-        }
-    }
-    if (count < 2)
-        usage_error("missing operand: HOST PORT (try '%s -h')", PROGRAM);
-    const char *host = operands[0];
-    if (host[0] == '\0')
-        usage_error("empty host (try '%s -h')", PROGRAM);
-    if (!plausible_host(host))
-        usage_error("bad host '%s': not an IP address, and a host name cannot end in a number",
-                    host);
-    long port = parse_port(operands[1]);
-    if (port < 0)
-        usage_error("bad port '%s': expected a number from 0 to 65535", operands[1]);
-    int timeout_ms = (int)(seconds * 1000 + 0.5);
-    if (timeout_ms < 1)
-        timeout_ms = 1;
-
-    /* 1. Name to addresses, IPv4 and IPv6. Python: socket.getaddrinfo(host, port) */
-    char port_text[8];
-    snprintf(port_text, sizeof port_text, "%ld", port);
-    struct addrinfo hints, *results;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port_text, &hints, &results);
-    if (rc != 0) {
-        printf("%s port %ld: %s (%s)\n", host, port,
-               rc == EAI_NONAME ? "unknown host" : "lookup failed", gai_strerror(rc));
-        return 1;
-    }
-
-    /* 2. Try each address in turn until one is open; one line for each (steps 3-8 in
-     *    try_connect). */
-    int open_found = 0;
-    for (struct addrinfo *ai = results; ai != NULL && !open_found; ai = ai->ai_next) {
-        char address[NI_MAXHOST];
-        address_text(ai->ai_addr, ai->ai_addrlen, address, sizeof address);
-        int error = try_connect(ai, timeout_ms);
-        if (error == 0) {
-            printf("%s port %ld: open\n", address, port);
-            open_found = 1;
-        } else if (error < 0) {
-            printf("%s port %ld: timed out (no answer within %g s)\n", address, port, seconds);
-        } else {
-            printf("%s port %ld: %s (%s)\n", address, port, verdict(error), strerror(error));
-        }
-    }
-    freeaddrinfo(results);
-    return open_found ? 0 : 1;
 }

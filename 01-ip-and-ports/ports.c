@@ -6,18 +6,18 @@
  * Usage: ports [PORT|SERVICE]... | ports -e [N]
  *
  * Mirrors the notes: "Ports and port numbers (0-65535)", "Well-known and dynamic ports",
- * "The OS picks a port for you", "The port is released when the program exits".
+ * socket.getservbyname('ssh') -> 22, "The OS picks a port for you", "The port is released
+ * when the program exits".
  *
  * Try:
  *   terminal 1:  ./ports 22 80 3306 ssh mysql
- *   terminal 2:  ./ports -e 3       (run it twice: different ports, all in the same range)
+ *   terminal 2:  ./ports -e 3       (run it twice: other ports, all in the same range)
  *
  * See also: port_check.c (is a port open?), ip_convert.c, resolve.c, local_ips.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -34,61 +34,67 @@
 /* -e binds this many sockets unless told otherwise, and at most this many. */
 #define DEFAULT_EPHEMERAL 3
 #define MAX_EPHEMERAL 100
-/* The most operands we accept in one run (each one is checked before anything prints). */
-#define MAX_OPERANDS 64
 /* Where Linux keeps the range it picks ephemeral ports from (absent on macOS). */
 #define PORT_RANGE_FILE "/proc/sys/net/ipv4/ip_local_port_range"
 
-/* Print the usage help on stdout (for -h). */
-static void print_usage(void)
-{
-    printf("%s\n", USAGE_LINE);
-    printf("A PORT (0-65535): its class and the TCP/UDP services usually on it.\n");
-    printf("A SERVICE name (ssh, http, mysql...): its port, from the services database.\n");
-    printf("-e [N]: bind N TCP sockets (default %d, at most %d) to port 0 and show the\n",
-           DEFAULT_EPHEMERAL, MAX_EPHEMERAL);
-    printf("        ports the OS chose, and (on Linux) the range it chooses from.\n");
-}
+/* What the command line asked for. */
+struct arguments {
+    int first;                        /* argv[first] is the first PORT or SERVICE */
+    int ephemeral;                    /* -e: how many ports to ask the OS for; 0 without -e */
+};
 
-/* A bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, ...)
-{
-    va_list args;
-    fprintf(stderr, "%s: ", PROGRAM);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    exit(2);
-}
+/* The table of contents. The lesson: main's steps, then what they call. */
+/* Step 1: "port N: CLASS; tcp NAME; udp NAME" (getservbyport). */
+static void explain_port(long port);
+/* Step 2: "service NAME: port N (tcp)" (getservbyname); 0 if the name is unknown. */
+static int explain_service(const char *name);
+/* Step 3 (-e): bind COUNT sockets to port 0 and print the ports the OS chose. */
+static int show_ephemeral_ports(int count);
+/* The class of a port: well-known, registered or dynamic. */
+static const char *port_class(long port);
+/* Plumbing, below the banner: */
+/* -h/--help, -e, then the operands, each checked: a mistake exits 2. */
+static struct arguments parse_arguments(int argc, char *argv[]);
+/* getopt, with --help and "-1" read as an operand. */
+static int next_option(int argc, char *argv[], const char *optstring);
+/* A bad port is a usage error; a name is left for getservbyname. */
+static void check_port_or_service(const char *text);
+/* Digits only, MIN to MAX, or -1. */
+static long parse_number(const char *text, long min, long max);
+/* One line on stderr, exit 2. */
+static void usage_error(const char *format, ...);
+/* -h: the Usage line and what each form does. */
+static void print_usage(void);
 
-/* Parse TEXT as a whole decimal number from MIN to MAX into *VALUE; 0 if it is not one. */
-static int parse_number(const char *text, long min, long max, long *value)
+int main(int argc, char *argv[])
 {
-    char *end;
-    errno = 0;
-    long number = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || number < min || number > max)
-        return 0;
-    *value = number;
-    return 1;
-}
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: pipes and tests see each line */
+    struct arguments args = parse_arguments(argc, argv);  /* every operand checked */
 
-/* Does TEXT look like it was meant as a number ("80", "-1", "80x") rather than a name? */
-static int looks_numeric(const char *text)
-{
-    return text[0] == '\0' || isdigit((unsigned char)text[0]) || text[0] == '-' || text[0] == '+';
-}
+    if (args.ephemeral == 0) {
+        int status = 0;
+        for (int i = args.first; i < argc; i++) {
+            long port = parse_number(argv[i], 0, 65535);
+            if (port >= 0) {
+                /* 1. A number: its class, and the services the database names for it.
+                 *    Python: socket.getservbyport(22, "tcp") -> 'ssh' */
+                explain_port(port);
+                continue;
+            }
+            /* 2. A name: its port. Python: socket.getservbyname("ssh", "tcp") -> 22 */
+            if (!explain_service(argv[i])) {
+                fprintf(stderr, "%s: getservbyname %s: unknown service (not in the services"
+                        " database, /etc/services)\n", PROGRAM, argv[i]);
+                status = 1;
+            }
+        }
+        endservent();                 /* close /etc/services */
+        return status;
+    }
 
-/* The class of a port in IANA's three-way split, and how it maps onto the notes'
- * two-way split (well-known 0-1023, dynamic 1024-65535). */
-static const char *port_class(long port)
-{
-    if (port <= 1023)
-        return "well-known (0-1023)";
-    if (port <= 49151)
-        return "registered (1024-49151; dynamic in the notes' two-way split)";
-    return "dynamic/private (49152-65535)";
+    /* 3. -e: a socket that binds port 0 gets a free port chosen by the OS; closing it
+     *    gives the port back (steps 3a-3e in show_ephemeral_ports). */
+    return show_ephemeral_ports(args.ephemeral);
 }
 
 /* A number: its class and what the services database names it for TCP and for UDP. */
@@ -145,15 +151,15 @@ static int show_ephemeral_ports(int count)
 
     printf("binding %d TCP socket%s to port 0, the OS chose:\n", count, count == 1 ? "" : "s");
     for (opened = 0; opened < count; opened++) {
-        /* 1. A TCP socket. Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
+        /* 3a. A TCP socket. Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
         sockets[opened] = socket(AF_INET, SOCK_STREAM, 0);
         if (sockets[opened] < 0) {
             fprintf(stderr, "%s: socket: %s\n", PROGRAM, strerror(errno));
             status = 1;
             break;
         }
-        /* 2. Bind to 0.0.0.0 port 0: "any address, any port". The kernel picks a free port
-         *    from its ephemeral range. Python: s.bind(("0.0.0.0", 0)) */
+        /* 3b. Bind to 0.0.0.0 port 0: "any address, any port". The kernel picks a free
+         *     port from its ephemeral range. Python: s.bind(("0.0.0.0", 0)) */
         struct sockaddr_in address;
         memset(&address, 0, sizeof address);
         address.sin_family = AF_INET;
@@ -165,7 +171,7 @@ static int show_ephemeral_ports(int count)
             status = 1;
             break;
         }
-        /* 3. Ask which port we got. Python: s.getsockname()[1] */
+        /* 3c. Ask which port we got. Python: s.getsockname()[1] */
         socklen_t length = sizeof address;
         if (getsockname(sockets[opened], (struct sockaddr *)&address, &length) < 0) {
             fprintf(stderr, "%s: getsockname: %s\n", PROGRAM, strerror(errno));
@@ -176,8 +182,8 @@ static int show_ephemeral_ports(int count)
         printf("  port %u\n", (unsigned)ntohs(address.sin_port));
     }
 
-    /* 4. Linux tells us the range it picks from; elsewhere (macOS: sysctl
-     *    net.inet.ip.portrange.first/last) the file is missing and we say nothing. */
+    /* 3d. Linux tells us the range it picks from; elsewhere (macOS: sysctl
+     *     net.inet.ip.portrange.first/last) the file is missing and we say nothing. */
     FILE *range = fopen(PORT_RANGE_FILE, "r");
     if (range != NULL) {
         long first, last;
@@ -186,7 +192,7 @@ static int show_ephemeral_ports(int count)
         fclose(range);
     }
 
-    /* 5. Closing the sockets (or exiting) gives the ports back to the OS. */
+    /* 3e. Closing the sockets (or exiting) gives the ports back to the OS. */
     for (int i = 0; i < opened; i++)
         close(sockets[i]);
     if (status == 0)
@@ -194,80 +200,110 @@ static int show_ephemeral_ports(int count)
     return status;
 }
 
-int main(int argc, char *argv[])
+/* The class of a port in IANA's three-way split, and how it maps onto the notes'
+ * two-way split (well-known 0-1023, dynamic 1024-65535). */
+static const char *port_class(long port)
 {
-    /* Line-buffered stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (port <= 1023)
+        return "well-known (0-1023)";
+    if (port <= 49151)
+        return "registered (1024-49151; dynamic in the notes' two-way split)";
+    return "dynamic/private (49152-65535)";
+}
 
-    int ephemeral = 0;                /* -e given */
-    const char *operands[MAX_OPERANDS];
-    int count = 0;
+/* ---- Plumbing: read after the lesson ---- */
 
-    /* Read the command line. Options may come before or after operands; "-1" is an
-     * operand (a bad port), not an option. "+" keeps glibc's getopt from reordering
-     * argv, so it behaves as on macOS. */
-    opterr = 0;
-    while (optind < argc) {
-        const char *arg = argv[optind];
-        int option = -1;
-        if (!(arg[0] == '-' && isdigit((unsigned char)arg[1])))
-            option = getopt(argc, argv, "+he");
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            if (count == MAX_OPERANDS)
-                usage_error("too many operands: at most %d (try '%s -h')", MAX_OPERANDS,
-                            PROGRAM);
-            operands[count++] = argv[optind++];
-            continue;
-        }
+/* The command line: -h/--help, -e, then the operands, every one checked before anything
+ * is printed. A mistake is one line on stderr and exit 2. */
+static struct arguments parse_arguments(int argc, char *argv[])
+{
+    struct arguments args = {0, 0};
+    int option, e_given = 0;
+    opterr = 0;                       /* we print our own messages, in our own words */
+    while ((option = next_option(argc, argv, "+he")) != -1) {
         if (option == 'h') {
             print_usage();
-            return 0;
+            exit(0);
         }
-        if (option == 'e') {
-            ephemeral = 1;
-            continue;
-        }
-        usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        if (option != 'e')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        e_given = 1;
     }
-
-    /* -e [N]: let the OS choose ports (steps 1-5 in show_ephemeral_ports). */
-    if (ephemeral) {
-        long n = DEFAULT_EPHEMERAL;
-        if (count > 1)
-            usage_error("too many operands: -e takes one count (try '%s -h')", PROGRAM);
-        if (count == 1 && !parse_number(operands[0], 1, MAX_EPHEMERAL, &n))
-            usage_error("bad count '%s': expected a number from 1 to %d", operands[0],
+    args.first = optind;
+    if (e_given) {                    /* -e [N] */
+        if (argc - optind > 1)
+            usage_error("too many operands (try '%s -h')", PROGRAM);
+        args.ephemeral = optind == argc ? DEFAULT_EPHEMERAL
+                                        : (int)parse_number(argv[optind], 1, MAX_EPHEMERAL);
+        if (args.ephemeral < 0)
+            usage_error("bad count '%s': expected a number from 1 to %d", argv[optind],
                         MAX_EPHEMERAL);
-        return show_ephemeral_ports((int)n);
+        return args;
     }
-    if (count == 0)
-        usage_error("missing operand: PORT or SERVICE (try '%s -h')", PROGRAM);
+    if (optind == argc)
+        usage_error("missing operand (try '%s -h')", PROGRAM);
+    for (int i = optind; i < argc; i++)
+        check_port_or_service(argv[i]);
+    return args;
+}
 
-    /* Check every number before printing anything, so a bad one is a clean usage
-     * error. A word that starts like a number ("80x") is a bad port unless the
-     * services database knows it by that name (IANA lists names like 3com-tsmux). */
-    for (int i = 0; i < count; i++) {
-        long port;
-        if (looks_numeric(operands[i]) && !parse_number(operands[i], 0, 65535, &port)
-            && getservbyname(operands[i], NULL) == NULL) {
-            usage_error("bad port '%s': expected a number from 0 to 65535", operands[i]);
-        }
-    }
+/* A PORT is digits only. Anything else is a SERVICE name if the database knows it (IANA
+ * lists names like 3com-tsmux, so a leading digit is not enough to decide), or will be
+ * reported as unknown if it starts with a letter; what is left was meant as a port and is
+ * a bad one: "80x", "+80", " 80", "-0", "". */
+static void check_port_or_service(const char *text)
+{
+    int letter = (text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z');
+    if (parse_number(text, 0, 65535) < 0 && !letter && getservbyname(text, NULL) == NULL)
+        usage_error("bad port '%s': expected a number from 0 to 65535", text);
+}
 
-    /* Explain each operand: a number by getservbyport, a name by getservbyname. */
-    int status = 0;
-    for (int i = 0; i < count; i++) {
-        long port;
-        if (parse_number(operands[i], 0, 65535, &port))
-            explain_port(port);
-        else if (!explain_service(operands[i])) {
-            fprintf(stderr, "%s: getservbyname %s: unknown service (not in the services"
-                    " database, /etc/services)\n", PROGRAM, operands[i]);
-            status = 1;
-        }
+/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
+ * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *optstring)
+{
+    const char *next = optind < argc ? argv[optind] : "";
+    if (strcmp(next, "--help") == 0)
+        return 'h';
+    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+        return -1;
+    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+}
+
+/* TEXT as a whole decimal number from MIN to MAX, or -1. Digits only: strtol would also
+ * take " 80", "+80" and "-0", which no one means as a port; the check before each digit
+ * keeps even "99999999999999999999" from overflowing. */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
     }
-    endservent();
-    return status;
+    return value >= min && value <= max ? value : -1;
+}
+
+/* A bad command line: "ports: " and the message on stderr, exit 2. */
+static void usage_error(const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", PROGRAM);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* -h: the Usage line, then what each form does. */
+static void print_usage(void)
+{
+    printf("%s\n", USAGE_LINE);
+    printf("A PORT (0-65535): its class and the services usually on it. A SERVICE (ssh,\n");
+    printf("http...): its port, from the services database. -e [N]: bind N TCP sockets\n");
+    printf("(default %d, at most %d) to port 0 and show the ports the OS chose.\n",
+           DEFAULT_EPHEMERAL, MAX_EPHEMERAL);
 }

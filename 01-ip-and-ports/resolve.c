@@ -26,10 +26,8 @@
 #define _DARWIN_C_SOURCE
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,67 +40,53 @@
 /* Room for a host name from gethostname (POSIX guarantees at most 255 bytes + NUL). */
 #define HOST_NAME_SIZE 256
 
-/* Print the usage help on stdout (for -h). */
-static void print_usage(void)
-{
-    printf("%s\n", USAGE_LINE);
-    printf("No operand: this machine's host name and its addresses.\n");
-    printf("A NAME: every IPv4 and IPv6 address it resolves to, each once.\n");
-    printf("An ADDRESS: its name (reverse lookup).\n");
-}
+/* The table of contents. The lesson: main's steps, then what they call. */
+/* Name -> "NAME -> ADDRESS (IPv4|IPv6)" lines; 0 on success. */
+static int forward_lookup(const char *name);
+/* Address -> "ADDRESS -> NAME"; 0 on success. */
+static int reverse_lookup(const char *address);
+/* Are two getaddrinfo results the same address? */
+static int same_address(const struct addrinfo *a, const struct addrinfo *b);
+/* Plumbing, below the banner: */
+/* -h/--help, then the operands, each checked; returns the first operand's index. */
+static int parse_arguments(int argc, char *argv[]);
+/* getopt, with --help and "-1" read as an operand. */
+static int next_option(int argc, char *argv[], const char *optstring);
+/* Is the text an IPv4 or IPv6 address (inet_pton)? */
+static int is_address(const char *text);
+/* Why a text cannot be a host (the end of the message), or NULL. */
+static const char *host_problem(const char *text);
+/* -h: the Usage line and what each operand gets. */
+static void print_usage(void);
 
-/* A bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, ...)
+int main(int argc, char *argv[])
 {
-    va_list args;
-    fprintf(stderr, "%s: ", PROGRAM);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    exit(2);
-}
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: pipes and tests see each line */
+    int first = parse_arguments(argc, argv);  /* argv[first] is the first operand */
 
-/* Is TEXT an IPv4 or IPv6 address in the strict inet_pton sense? */
-static int is_address(const char *text)
-{
-    unsigned char bytes[16];
-    return inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1;
-}
+    if (first == argc) {
+        /* 1. This machine's name. Python: socket.gethostname() */
+        char host_name[HOST_NAME_SIZE];
+        if (gethostname(host_name, sizeof host_name) < 0) {
+            perror(PROGRAM ": gethostname");
+            return 1;
+        }
+        host_name[sizeof host_name - 1] = '\0';    /* a truncated name may lack its NUL */
+        printf("host name: %s\n", host_name);
+        /* 2. And its addresses. Python: socket.gethostbyname(socket.gethostname()) */
+        return forward_lookup(host_name);
+    }
 
-/* Does TEXT end in an all-digit label ("1.2.3", "256.1.1.1", "65536")? No host name does
- * (RFC 1123), so it was meant as an address; the resolver would otherwise read "1.2.3" the
- * inet_aton way (1.2.0.3) or send it to DNS. */
-static int looks_like_number(const char *text)
-{
-    size_t length = strlen(text);
-    if (length > 0 && text[length - 1] == '.')      /* "example.com." is a full name */
-        length--;
-    size_t start = length;
-    while (start > 0 && text[start - 1] != '.')
-        start--;
-    if (start == length)
-        return 0;
-    for (size_t i = start; i < length; i++)
-        if (!isdigit((unsigned char)text[i]))
-            return 0;
-    return 1;
-}
-
-/* Are two results the same address? (getaddrinfo may list one address several times.) */
-static int same_address(const struct addrinfo *a, const struct addrinfo *b)
-{
-    if (a->ai_family != b->ai_family)
-        return 0;
-    if (a->ai_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr,
-                      &((const struct sockaddr_in *)(const void *)b->ai_addr)->sin_addr,
-                      sizeof(struct in_addr)) == 0;
-    if (a->ai_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr,
-                      &((const struct sockaddr_in6 *)(const void *)b->ai_addr)->sin6_addr,
-                      sizeof(struct in6_addr)) == 0;
-    return 0;
+    /* 3. Each operand: an address goes backwards, a name forwards. A failure is reported
+     *    and the next operand still gets its answer; the exit status remembers it. */
+    int status = 0;
+    for (int i = first; i < argc; i++) {
+        if (is_address(argv[i]))
+            status |= reverse_lookup(argv[i]);  /* Python: socket.gethostbyaddr(address) */
+        else
+            status |= forward_lookup(argv[i]);  /* Python: socket.gethostbyname(name) */
+    }
+    return status;
 }
 
 /* Name -> addresses: print "NAME -> ADDRESS (IPv4|IPv6)" once per address. 0 on success. */
@@ -134,7 +118,7 @@ static int forward_lookup(const char *name)
         rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, address, sizeof address, NULL, 0,
                          NI_NUMERICHOST);
         if (rc != 0) {
-            fprintf(stderr, "%s: getnameinfo: %s\n", PROGRAM, gai_strerror(rc));
+            fprintf(stderr, "%s: getnameinfo %s: %s\n", PROGRAM, name, gai_strerror(rc));
             freeaddrinfo(results);
             return 1;
         }
@@ -172,62 +156,98 @@ static int reverse_lookup(const char *text)
     return 0;
 }
 
-int main(int argc, char *argv[])
+/* Are two results the same address? (getaddrinfo may list one address several times.) */
+static int same_address(const struct addrinfo *a, const struct addrinfo *b)
 {
-    /* Line-buffered stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (a->ai_family != b->ai_family)
+        return 0;
+    if (a->ai_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr,
+                      &((const struct sockaddr_in *)(const void *)b->ai_addr)->sin_addr,
+                      sizeof(struct in_addr)) == 0;
+    if (a->ai_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr,
+                      &((const struct sockaddr_in6 *)(const void *)b->ai_addr)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+    return 0;
+}
 
-    /* Read the command line: -h, and operands before or after it. "+" keeps glibc's
-     * getopt from reordering argv, so it behaves as on macOS. */
-    opterr = 0;
-    const char *operands[64];
-    int count = 0;
-    while (optind < argc) {
-        int option = getopt(argc, argv, "+h");
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            if (count == (int)(sizeof operands / sizeof operands[0]))
-                usage_error("too many operands: at most %d (try '%s -h')", count, PROGRAM);
-            operands[count++] = argv[optind++];
-            continue;
-        }
+/* ---- Plumbing: read after the lesson ---- */
+
+/* The command line: -h or --help, then any number of names and addresses, each checked
+ * before anyone is asked. Returns the index of the first operand; a mistake is one line
+ * on stderr and exit 2. */
+static int parse_arguments(int argc, char *argv[])
+{
+    int option;
+    opterr = 0;                       /* we print our own messages, in our own words */
+    while ((option = next_option(argc, argv, "+h")) != -1) {
         if (option == 'h') {
             print_usage();
-            return 0;
+            exit(0);
         }
-        usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
+        exit(2);
     }
-
-    /* Reject what is neither an address nor a possible name before asking anyone. */
-    for (int i = 0; i < count; i++) {
-        if (operands[i][0] == '\0')
-            usage_error("empty name");
-        if (!is_address(operands[i]) && looks_like_number(operands[i]))
-            usage_error("'%s' is not an IP address, and a host name cannot end in a number",
-                        operands[i]);
-    }
-
-    int status = 0;
-    if (count == 0) {
-        /* 1. This machine's name. Python: socket.gethostname() */
-        char host_name[HOST_NAME_SIZE];
-        if (gethostname(host_name, sizeof host_name) < 0) {
-            perror(PROGRAM ": gethostname");
-            return 1;
+    for (int i = optind; i < argc; i++) {
+        const char *problem = host_problem(argv[i]);
+        if (problem != NULL) {
+            fprintf(stderr, "%s: bad host '%s': expected a name or an address%s\n", PROGRAM,
+                    argv[i], problem);
+            exit(2);
         }
-        host_name[sizeof host_name - 1] = '\0';    /* a truncated name may lack its NUL */
-        printf("host name: %s\n", host_name);
-        /* 2. And its addresses. Python: socket.gethostbyname(socket.gethostname()) */
-        return forward_lookup(host_name);
     }
+    return optind;
+}
 
-    /* 3. Each operand: an address goes backwards (reverse lookup), a name forwards. */
-    for (int i = 0; i < count; i++) {
-        if (is_address(operands[i]))
-            status |= reverse_lookup(operands[i]);
-        else
-            status |= forward_lookup(operands[i]);
-    }
-    return status;
+/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
+ * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *optstring)
+{
+    const char *next = optind < argc ? argv[optind] : "";
+    if (strcmp(next, "--help") == 0)
+        return 'h';
+    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+        return -1;
+    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+}
+
+/* Is TEXT an IPv4 or IPv6 address in the strict inet_pton sense? */
+static int is_address(const char *text)
+{
+    unsigned char bytes[16];
+    return inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1;
+}
+
+/* Why TEXT cannot be a host, as the end of the usage error, or NULL if it may be one.
+ * Empty, or starting with '-', it is no name (RFC 1123). Ending in an all-digit label
+ * ("1.2.3", "256.1.1.1", "65536") it is no name either, though no valid address: the
+ * resolver would read "1.2.3" the inet_aton way (1.2.0.3) or ask a DNS server about it. */
+static const char *host_problem(const char *text)
+{
+    if (text[0] == '\0' || text[0] == '-')
+        return "";
+    if (is_address(text))
+        return NULL;
+    size_t length = strlen(text);
+    if (text[length - 1] == '.')      /* "example.com." is a full name */
+        length--;
+    size_t start = length;
+    while (start > 0 && text[start - 1] != '.')
+        start--;
+    if (start == length)
+        return NULL;
+    for (size_t i = start; i < length; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return NULL;
+    return " (a name cannot end in a number)";
+}
+
+/* -h: the Usage line, then what each kind of operand gets. */
+static void print_usage(void)
+{
+    printf("%s\n", USAGE_LINE);
+    printf("No operand: this machine's host name and its addresses.\n");
+    printf("A NAME: every IPv4 and IPv6 address it resolves to, each once.\n");
+    printf("An ADDRESS: its name (reverse lookup).\n");
 }
