@@ -1,12 +1,14 @@
 #!/usr/bin/env bats
 # Lesson 02: the TCP client. The peers are lesson 03's servers (tcp_server, dict_server) and,
-# where the test needs a peer that misbehaves on purpose, a small python3 server (skipped
-# when python3 is absent).
+# where a test needs a server that behaves in one precise way (answers in pieces, too much,
+# with control bytes, or resets), a small python3 server in the notes' style (one recv is
+# one message), skipped when python3 is absent. tcp_states needs no peer.
 
 load test_helper
 
 CLIENT="$BIN_ROOT/02-tcp-client/tcp_client"
 LOOP="$BIN_ROOT/02-tcp-client/tcp_client_loop"
+STATES="$BIN_ROOT/02-tcp-client/tcp_states"
 
 setup_file() {
   # The servers from lesson 03: the build under test if it has them, else the normal build,
@@ -23,50 +25,65 @@ setup_file() {
     make -s -C "$ROOT/03-tcp-server" OUT="$SERVERS" "$SERVERS/tcp_server" "$SERVERS/dict_server" \
       </dev/null >&2 3>&- 4>&-
   fi
+  # The interpreter itself, not a version manager's shim (which costs 0.2 s per start).
+  if [[ $PYTHON3 == python3 ]] && command -v python3 >/dev/null; then
+    PYTHON3=$(python3 -c 'import sys; print(sys.executable)')
+  fi
+  export PYTHON3
 
-  # A python3 peer for what lesson 03's servers don't do: binary replies, echoes, replies
-  # written in two pieces. It serves one client, then writes what it received to
-  # RECORD_FILE (if given) and prints "client left".
+  # The python3 peer. It serves clients one after another and logs each message it gets as
+  # "got b'...'" (Python's repr) and "client left". MODE says how it answers:
+  #   echo      each message comes back as it is ("crlf" comes back as "crlf\r\n")
+  #   pieces    the first message gets "fi", then 0.2 s later "ne"; later ones no answer
+  #   long N    the first message gets N bytes of "y"; later ones no answer
+  #   count N   reads until N bytes have come, then answers "got N bytes"
+  #   binary    the first message gets bytes that are not text, then the peer closes
+  #   close     the first message gets no answer: the peer closes (a FIN)
+  #   reset     the first message gets no answer: the peer resets (SO_LINGER 0, an RST)
   cat >"$BATS_FILE_TMPDIR/peer.py" <<'EOF'
-import socket, sys, time
+import socket, struct, sys, time
 
-mode = sys.argv[1]  # binary | echo | pieces | long
-record = sys.argv[2] if len(sys.argv) > 2 else None
+mode = sys.argv[1]
+size = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("::", 0))
 server.listen(8)
 print("Listening on port %d" % server.getsockname()[1], flush=True)
-conn, _ = server.accept()
-received = b""
-pending = b""
 while True:
-    data = conn.recv(4096)
-    if not data:
-        break
-    received += data
-    pending += data
-    # pieces: answer each line with "you said: LINE\n" in two writes, 0.3 s apart.
-    # long: answer "long" with 5000 bytes of "y" and a newline, other lines with "echo: LINE".
-    while mode in ("pieces", "long") and b"\n" in pending:
-        line, pending = pending.split(b"\n", 1)
-        if mode == "long":
-            conn.sendall(b"y" * 5000 + b"\n" if line == b"long" else b"echo: " + line + b"\n")
-            continue
-        reply = b"you said: " + line + b"\n"
-        conn.sendall(reply[:6])
-        time.sleep(0.3)
-        conn.sendall(reply[6:])
-if mode == "binary":
-    conn.sendall(b"\x00\x01 it's \"raw\" \\ \t\r\n\x7f\x80\xff end")
-elif mode == "echo":
-    conn.sendall(received)
-conn.close()
-if record:
-    with open(record, "wb") as f:
-        f.write(received)
-print("client left", flush=True)
+    conn, _ = server.accept()
+    total = 0
+    first = True
+    try:
+        while True:
+            data = conn.recv(1024)
+            if not data:
+                break
+            print("got %r" % data if mode != "count" else "got %d bytes" % len(data), flush=True)
+            total += len(data)
+            if mode == "echo":
+                conn.sendall(b"crlf\r\n" if data == b"crlf" else data)
+            elif mode == "pieces" and first:
+                conn.sendall(b"fi")
+                time.sleep(0.2)
+                conn.sendall(b"ne")
+            elif mode == "long" and first:
+                conn.sendall(b"y" * size)
+            elif mode == "count" and total >= size:
+                conn.sendall(b"got %d bytes" % total)
+            elif mode == "binary":
+                conn.sendall(b"\x00\x01 it's \"raw\" \\ \t\r\n\x7f\x80\xff end")
+                break
+            elif mode == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                break
+            elif mode == "close":
+                break
+            first = False
+    except OSError as error:
+        print("error: %s" % error, flush=True)
+    conn.close()
+    print("client left", flush=True)
 EOF
 }
 
@@ -75,135 +92,184 @@ teardown() {
   stop_all
 }
 
-# start_peer MODE [RECORD_FILE]: start the python3 peer (skips the test without python3).
-# Each peer gets its own log, so a second peer's port is never read from the first's log.
+# start_peer MODE [N]: start the python3 peer (skips the test without python3). Each peer
+# gets its own log, so a second peer's port is never read from the first one's log.
 PEERS=0
 start_peer() {
-  command -v python3 >/dev/null || skip "python3 not installed"
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
   PEERS=$((PEERS + 1))
-  start_server "$BATS_TEST_TMPDIR/peer$PEERS.log" python3 -u "$BATS_FILE_TMPDIR/peer.py" "$@"
+  start_server "$BATS_TEST_TMPDIR/peer$PEERS.log" "$PYTHON3" -u "$BATS_FILE_TMPDIR/peer.py" "$@"
+}
+
+# peer_heard LINES: once the client has left, the peer's log after its first line is LINES.
+peer_heard() {
+  wait_for_line "$SERVER_LOG" '^client left$' "$T" "$SERVER_PID"
+  assert_equal "$1" "$(tail -n +2 "$SERVER_LOG")" "what the peer received"
 }
 
 # free_port: a port nobody listens on (a server took it from the OS, then was stopped).
 free_port() {
   start_server "$BATS_TEST_TMPDIR/gone.log" "$SERVERS/tcp_server" 0
-  stop_pid "$SERVER_PID" || true # (it dies by SIGTERM: wait returns 143)
+  stop_pid "$SERVER_PID" || true
   FREE_PORT=$SERVER_PORT
 }
 
-# check_one_shot HOST ADDRESS: tcp_client HOST against tcp_server, expecting ADDRESS.
-check_one_shot() {
-  local host=$1 address=$2 from
+# mask_ports: stdin to stdout with every port number (which the OS picks) made PORT.
+mask_ports() {
+  local q="'"
+  sed -E -e 's/port [0-9]+/port PORT/g' -e 's/(connect\(\("127\.0\.0\.1", )[0-9]+/\1PORT/' \
+    -e "s/(\\(${q}127\\.0\\.0\\.1${q}, )[0-9]+\\)/\\1PORT)/g"
+}
+
+# transcript NAME: what the README's transcript NAME shows the programs print: its lines
+# without the commands ("$ ..."), ports masked.
+transcript() {
+  readme_transcript 02-tcp-client "$1" | grep -v '^\$ ' | mask_ports
+}
+
+# ---- tcp_client ----
+
+@test "tcp_client prints tcp_server's reply over 127.0.0.1, ::1 and localhost" {
+  local host address from
+  for host in 127.0.0.1 ::1 localhost; do
+    address=$host
+    [[ $host == localhost ]] && address=127.0.0.1
+    start_server "$BATS_TEST_TMPDIR/server-$host.log" "$SERVERS/tcp_server" 0
+    run -0 timeout "$T" "$CLIENT" "$host" "$SERVER_PORT"
+    [[ ${lines[0]} =~ ^Connected\ to\ "$address"\ port\ $SERVER_PORT\ from\ "$address"\ port\ ([0-9]+)$ ]] ||
+      { echo "unexpected first line: ${lines[0]}" >&2; return 1; }
+    from=${BASH_REMATCH[1]}
+    assert_output "${lines[0]}
+Sent 34 bytes: Hello, server, I'm client Xiaohei!
+Received 35 bytes: b'ok, the problem is being handled...'
+As text: ok, the problem is being handled..."
+    # The port the OS chose for the client (getsockname) is the one the server saw.
+    wait_for_exit "$SERVER_PID"
+    assert_file_line "$SERVER_LOG" "Connection from $address port $from"
+  done
+  # The README's transcripts are what the programs print (ports aside).
+  assert_equal "$(transcript tcp-client)" "$(mask_ports <<<"$output")"
+  assert_equal "$(transcript tcp-server)" "$(mask_ports <"$SERVER_LOG")"
+}
+
+@test "tcp_client sends a custom MESSAGE over ::1, as it is" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/tcp_server" 0
-  run -0 timeout "$T" "$CLIENT" "$host" "$SERVER_PORT"
-  assert_equal 4 "${#lines[@]}" "number of lines"
-  [[ ${lines[0]} =~ ^Connected\ to\ "$address"\ port\ $SERVER_PORT\ from\ "$address"\ port\ ([0-9]+)$ ]] ||
-    { echo "unexpected first line: ${lines[0]}" >&2; return 1; }
-  from=${BASH_REMATCH[1]}
-  assert_equal "Sent 34 bytes: Hello, server, I'm client Xiaohei!" "${lines[1]}"
-  assert_equal "Received 35 bytes: b'ok, the problem is being handled...'" "${lines[2]}"
-  assert_equal "As text: ok, the problem is being handled..." "${lines[3]}"
-  # The port the OS chose for the client is the one the server saw.
+  run -0 timeout "$T" "$CLIENT" ::1 "$SERVER_PORT" 'my printer is on fire!'
+  assert_equal "$(transcript tcp-client-ipv6)" "$(mask_ports <<<"$output")"
   wait_for_exit "$SERVER_PID"
-  assert_file_line "$SERVER_LOG" "Connection from $address port $from"
+  assert_file_line "$SERVER_LOG" "Received 22 bytes: my printer is on fire!"
 }
 
-@test "tcp_client prints the server's reply over 127.0.0.1" {
-  check_one_shot 127.0.0.1 127.0.0.1
-}
-
-@test "tcp_client prints the server's reply over ::1" {
-  check_one_shot ::1 ::1
-}
-
-@test "tcp_client prints the server's reply over localhost" {
-  check_one_shot localhost 127.0.0.1
-}
-
-@test "tcp_client sends a custom MESSAGE" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/tcp_server" 0
-  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" 'my printer is on fire!'
-  assert_line "Sent 22 bytes: my printer is on fire!"
-  assert_line "Received 35 bytes: b'ok, the problem is being handled...'"
-  wait_for_exit "$SERVER_PID"
-  run cat "$SERVER_LOG"
-  assert_output_matches "my printer is on fire!"
-}
-
-@test "tcp_client asks dict_server one line and shows the newline in the raw bytes" {
-  # The client's shutdown(SHUT_WR) ends the request: dict_server answers, sees the end of
-  # input and closes, and the client sees the reply end.
+@test "tcp_client asks dict_server a line, and the raw bytes show the reply's newline" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
-  run -0 timeout "$T" "$CLIENT" ::1 "$SERVER_PORT" $'how are u\n'
-  assert_equal "Sent 10 bytes: how are u" "${lines[1]}"
-  assert_equal "Received 5 bytes: b'fine\n'" "${lines[2]}"
-  assert_equal "As text: fine" "${lines[3]}"
-  assert_equal 4 "${#lines[@]}" "number of lines"
+  run -0 timeout "$T" "$CLIENT" localhost "$SERVER_PORT" $'how are u\n'
+  assert_equal "$(transcript tcp-client-dict)" "$(mask_ports <<<"$output")"
 }
 
-@test "tcp_client escapes binary bytes in the reply like Python's b'...'" {
+@test "tcp_client shows the reply's bytes like Python's b'...', and as text with control bytes escaped" {
   start_peer binary
   run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
   local python_repr
-  python_repr=$(python3 -c 'print(repr(b"\x00\x01 it'"'"'s \"raw\" \\ \t\r\n\x7f\x80\xff end"))')
+  python_repr=$("$PYTHON3" -c 'print(repr(b"\x00\x01 it'"'"'s \"raw\" \\ \t\r\n\x7f\x80\xff end"))')
   assert_equal "Received 26 bytes: $python_repr" "${lines[2]}"
-  assert_equal "Received 26 bytes: b'\\x00\\x01 it\\'s \"raw\" \\\\ \\t\\r\\n\\x7f\\x80\\xff end'" "${lines[2]}"
+  assert_equal "As text: \\x00\\x01 it's \"raw\" \\\\ \\t\\r\\n\\x7f\\x80\\xff end" "${lines[3]}"
+  assert_equal 4 "${#lines[@]}" "number of lines"
 }
 
-@test "tcp_client quotes the bytes like Python: b\"I'm\" and b'say \"hi\"'" {
+@test "tcp_client quotes like Python (b\"I'm\"), shows UTF-8 text as text and its own message escaped" {
   start_peer echo
   run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" "I'm"
   assert_line "Received 3 bytes: b\"I'm\""
   assert_line "As text: I'm"
-  start_peer echo
-  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" $'say "hi"\ttab'
-  assert_line "Received 12 bytes: b'say \"hi\"\\ttab'"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" $'say "hi"\t你好\e[2J'
+  assert_line $'Sent 19 bytes: say "hi"\\t你好\\x1b[2J'
+  assert_line "Received 19 bytes: b'say \"hi\"\\t\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\x1b[2J'"
+  assert_line $'As text: say "hi"\\t你好\\x1b[2J'
+  # The bytes of the README's Things to try, 9: no screen cleared, no beep.
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" $'\e[2J\ahi\xff'
+  assert_line "Received 8 bytes: b'\\x1b[2J\\x07hi\\xff'"
+  assert_line "As text: \\x1b[2J\\x07hi\\xff"
+  peer_heard "got b\"I'm\"
+client left
+got b'say \"hi\"\\t\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\x1b[2J'
+client left
+got b'\\x1b[2J\\x07hi\\xff'
+client left"
 }
 
-@test "tcp_client reads until the server closes, however many pieces the reply comes in" {
+@test "tcp_client takes one recv as the reply: a reply in two pieces shows only the first" {
   start_peer pieces
-  run -0 timeout "$T" "$CLIENT" localhost "$SERVER_PORT" $'how are u\n'
-  assert_equal "Received 20 bytes: b'you said: how are u\\n'" "${lines[2]}"
-  assert_equal "As text: you said: how are u" "${lines[3]}"
+  run -0 timeout "$T" "$CLIENT" localhost "$SERVER_PORT" 'how are u'
+  assert_equal "Received 2 bytes: b'fi'" "${lines[2]}"
+  assert_equal "As text: fi" "${lines[3]}"
 }
 
-@test "tcp_client sends and receives 70000 bytes, and says it shows only the first 65536" {
-  start_peer echo
+@test "tcp_client sends a 70000-byte MESSAGE whole, and says when the reply filled its 1024 bytes" {
+  start_peer count 70000
   local message
   message=$(printf 'x%.0s' {1..70000})
   run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" "$message"
   assert_equal "Sent 70000 bytes: $message" "${lines[1]}"
-  assert_equal "Received 70000 bytes: b'${message:0:65536}'" "${lines[2]}"
-  assert_equal "(only the first 65536 bytes are shown)" "${lines[3]}"
-  assert_equal "As text: ${message:0:65536}" "${lines[4]}"
+  assert_equal "Received 15 bytes: b'got 70000 bytes'" "${lines[2]}"
+  stop_pid "$SERVER_PID"
+  start_peer long 1500
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  local ys
+  ys=$(printf 'y%.0s' {1..1024})
+  assert_equal "Received 1024 bytes: b'$ys'" "${lines[2]}"
+  assert_equal "As text: $ys" "${lines[3]}"
+  assert_equal "(1024 bytes: the buffer was full; the rest, if any, was not read)" "${lines[4]}"
 }
 
-@test "tcp_client reports a refused port on 127.0.0.1, ::1 and localhost" {
+@test "tcp_client: a server that closes without replying, and one that resets" {
+  start_peer close
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "Received 0 bytes: b''" "${lines[2]}"
+  assert_equal "(recv returned 0: the server closed the connection without replying)" "${lines[3]}"
+  stop_pid "$SERVER_PID"
+  start_peer reset
+  run -1 --separate-stderr timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  [[ $stderr =~ ^tcp_client:\ recv\ 127\.0\.0\.1\ port\ $SERVER_PORT:\ [^$'\n']+$ ]] ||
+    { echo "unexpected stderr: $stderr" >&2; return 1; }
+}
+
+# ---- both clients: what goes wrong before a byte is sent ----
+
+@test "both clients report a refused port on 127.0.0.1, ::1 and localhost, and an unknown host" {
   free_port
-  run --separate-stderr -1 timeout "$T" "$CLIENT" 127.0.0.1 "$FREE_PORT"
-  assert_equal "" "$output" "stdout"
-  assert_equal "tcp_client: connect 127.0.0.1 port $FREE_PORT: Connection refused" "$stderr"
-  run --separate-stderr -1 timeout "$T" "$CLIENT" ::1 "$FREE_PORT"
-  assert_equal "tcp_client: connect ::1 port $FREE_PORT: Connection refused" "$stderr"
-  run --separate-stderr -1 timeout "$T" "$CLIENT" localhost "$FREE_PORT"
-  assert_equal "tcp_client: connect 127.0.0.1 port $FREE_PORT: Connection refused" "$stderr"
+  local program host address
+  for program in tcp_client tcp_client_loop; do
+    for host in 127.0.0.1 ::1 localhost; do
+      address=$host
+      [[ $host == localhost ]] && address=127.0.0.1
+      run -1 --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" "$host" "$FREE_PORT"
+      assert_equal "" "$output" "stdout"
+      [[ $stderr == "$program: connect $address port $FREE_PORT: "* && $stderr != *$'\n'* ]] ||
+        { echo "unexpected stderr: $stderr" >&2; return 1; }
+    done
+    run -1 --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" no..such..host 80
+    assert_equal "" "$output" "stdout"
+    [[ $stderr == "$program: getaddrinfo no..such..host: "* && $stderr != *$'\n'* ]] ||
+      { echo "unexpected stderr: $stderr" >&2; return 1; }
+  done
 }
 
-@test "tcp_client reports an unknown host" {
-  run --separate-stderr -1 timeout "$T" "$CLIENT" no..such..host 80
-  assert_equal "" "$output" "stdout"
-  assert_equal "tcp_client: getaddrinfo no..such..host: Name or service not known" "$stderr"
-}
-
-@test "both clients reject bad port strings" {
+@test "both clients refuse bad ports, port 0 and an empty host with exit 2" {
   local program port
   for program in tcp_client tcp_client_loop; do
-    for port in abc -1 65536 70000 80x ''; do
+    for port in 0 '' abc -1 -0 +80 ' 80' 0x50 80x 65536 99999999999999999999; do
       run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 "$port"
       assert_usage_error "$program"
-      assert_equal "$program: bad port '$port': expected a number from 0 to 65535" "$stderr"
+      assert_equal "$program: bad port '$port': expected a number from 1 to 65535" "$stderr"
     done
+    run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" '' 80
+    assert_usage_error "$program"
+    assert_equal "$program: bad host '': expected a name or an address" "$stderr"
   done
+  # tcp_client: a message of zero bytes cannot be seen by any server.
+  run --separate-stderr timeout "$T" "$CLIENT" 127.0.0.1 80 ''
+  assert_usage_error tcp_client
+  assert_equal "tcp_client: bad message '': expected at least one byte" "$stderr"
 }
 
 @test "both clients report missing operands, too many operands and unknown options" {
@@ -211,36 +277,59 @@ check_one_shot() {
   for program in tcp_client tcp_client_loop; do
     run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program"
     assert_usage_error "$program"
-    assert_equal "$program: missing operand: HOST PORT (try '$program -h')" "$stderr"
+    assert_equal "$program: missing operand (try '$program -h')" "$stderr"
     run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1
-    assert_usage_error "$program"
-    assert_equal "$program: missing operand: PORT (try '$program -h')" "$stderr"
+    assert_equal "$program: missing operand (try '$program -h')" "$stderr"
     run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 1 hi there
     assert_usage_error "$program"
     assert_equal "$program: too many operands (try '$program -h')" "$stderr"
-    run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 1 -x
+    run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" -x 127.0.0.1 1
     assert_usage_error "$program"
     assert_equal "$program: unknown option '-x' (try '$program -h')" "$stderr"
   done
+  # Options come before the operands: after them, "-h" is an operand (here, too many).
+  run --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 1 -h
+  assert_equal "tcp_client_loop: too many operands (try 'tcp_client_loop -h')" "$stderr"
 }
 
-@test "both clients print their usage with -h, before or after the operands" {
-  local program
-  for program in tcp_client tcp_client_loop; do
-    run -0 --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" -h
+@test "the README's error transcript is what tcp_client prints, reasons aside" {
+  free_port
+  local line actual= expected
+  local -a args
+  while IFS= read -r line; do
+    [[ $line == '$ ./tcp_client'* ]] || continue
+    eval "args=(${line#'$ ./tcp_client'})"
+    # The transcript's refused port is 1; the test uses one it knows is free.
+    [[ ${args[1]:-} == 1 ]] && args[1]=$FREE_PORT
+    run timeout "$T" "$CLIENT" "${args[@]}"
+    ((status == 1 || status == 2)) || { echo "exit status $status for: $line" >&2; return 1; }
+    actual+=$output$'\n'
+  done < <(readme_transcript 02-tcp-client tcp-client-errors)
+  # The reason after "connect ADDRESS:" or "getaddrinfo HOST:" is the C library's text.
+  expected=$(transcript tcp-client-errors | sed -E 's/^(tcp_client: (connect|getaddrinfo) [^:]+): .*/\1: REASON/')
+  assert_equal "$expected" \
+    "$(mask_ports <<<"${actual%$'\n'}" | sed -E 's/^(tcp_client: (connect|getaddrinfo) [^:]+): .*/\1: REASON/')"
+}
+
+@test "every program prints its usage and description with -h and --help, as its header says" {
+  local program line
+  for program in tcp_client tcp_client_loop tcp_states; do
+    run -0 --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" --help
     assert_equal "" "$stderr" "stderr"
-    [[ ${lines[0]} == "Usage: $program [-h] HOST PORT"* ]] ||
-      { echo "unexpected usage line: ${lines[0]}" >&2; return 1; }
-    # The header comment of the source shows the same usage text, line for line.
-    local line
+    [[ ${lines[0]} == "Usage: $program [-h]"* ]] || { echo "unexpected usage: ${lines[0]}" >&2; return 1; }
+    ((${#lines[@]} >= 2 && ${#lines[@]} <= 4)) || { echo "expected 1-3 lines of description" >&2; return 1; }
+    # The header comment of the source shows the same text, line for line.
     for line in "${lines[@]}"; do
       grep -qxF " * $line" "$ROOT/02-tcp-client/$program.c" ||
         { echo "'$line' is not in the header of $program.c" >&2; return 1; }
     done
-    run -0 timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 1 -h
-    [[ ${lines[0]} == "Usage: $program [-h] HOST PORT"* ]]
+    local help=$output
+    run -0 timeout "$T" "$BIN_ROOT/02-tcp-client/$program" -h
+    assert_equal "$help" "$output" "-h and --help"
   done
 }
+
+# ---- tcp_client_loop ----
 
 @test "tcp_client_loop talks to dict_server and stops after bye" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
@@ -256,105 +345,112 @@ Server: fine
 Server: nicai
 Server: no
 Server: bye"
+  # The README's terminal transcript is the same session with the prompts a terminal shows.
+  assert_equal "$(transcript tcp-client-loop | grep -v '^> ')" "$output"
 }
 
-@test "tcp_client_loop stops on exit over ::1, and the server serves the next client" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
+@test "tcp_client_loop sends each line bare, and stops on exit without sending it (::1)" {
+  start_peer echo
   run -0 timeout "$T" "$LOOP" ::1 "$SERVER_PORT" <<'EOF'
 how are u
 exit
 how old are u
 EOF
   assert_output "Connected to server
-Server: fine"
-  # Leaving without bye closed the connection: dict_server takes the next client.
-  run -0 timeout "$T" "$LOOP" ::1 "$SERVER_PORT" <<<'how old are u'
-  assert_output "Connected to server
-Server: nicai"
+Server: how are u"
+  peer_heard "got b'how are u'
+client left"
 }
 
-@test "tcp_client_loop stops on an empty line over localhost" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
+@test "tcp_client_loop stops on an empty line (localhost) and at the end of input" {
+  start_peer echo
   run -0 timeout "$T" "$LOOP" localhost "$SERVER_PORT" <<'EOF'
-how old are u
-
-how are u
-EOF
-  assert_output "Connected to server
-Server: nicai"
-}
-
-@test "tcp_client_loop stops at the end of input" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
-how are u
-how old are u
-EOF
-  assert_output "Connected to server
-Server: fine
-Server: nicai"
-  # A last line without a newline is still sent.
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'how are u')
-  assert_output "Connected to server
-Server: fine"
-}
-
-@test "tcp_client_loop does not send exit or the empty line, and sends bye" {
-  local record="$BATS_TEST_TMPDIR/received"
-  start_peer pieces "$record"
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
-how are u
-exit
-EOF
-  wait_for_line "$SERVER_LOG" '^client left$'
-  assert_equal $'how are u\n.' "$(cat "$record"; echo .)" "what the server received"
-
-  start_peer pieces "$record"
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
 hi
 
 later
 EOF
-  wait_for_line "$SERVER_LOG" '^client left$'
-  assert_equal $'hi\n.' "$(cat "$record"; echo .)" "what the server received"
-
-  start_peer pieces "$record"
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
-bye
-not sent
-EOF
   assert_output "Connected to server
-Server: you said: bye"
-  wait_for_line "$SERVER_LOG" '^client left$'
-  assert_equal $'bye\n.' "$(cat "$record"; echo .)" "what the server received"
+Server: hi"
+  # A last line without a newline is still sent; "\r\n" typed is taken off like "\n".
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'one\r\ntwo')
+  assert_output "Connected to server
+Server: one
+Server: two"
+  peer_heard "got b'hi'
+client left
+got b'one'
+got b'two'
+client left"
 }
 
-@test "tcp_client_loop prints a reply that arrives in pieces as one reply" {
+@test "tcp_client_loop sends a NUL byte as typed and loses no line after it" {
+  start_peer echo
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'a\0b\nhow are u\nexit\0\n')
+  assert_output 'Connected to server
+Server: a\x00b
+Server: how are u
+Server: exit\x00'
+  peer_heard "got b'a\\x00b'
+got b'how are u'
+got b'exit\\x00'
+client left"
+}
+
+@test "tcp_client_loop escapes control bytes in a reply, shows UTF-8, strips one line ending" {
+  start_peer echo
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf '\e]0;pwned\a\e[2J\bhi\rx\\\n你好 \xff\ncrlf\n')
+  assert_output 'Connected to server
+Server: \x1b]0;pwned\x07\x1b[2J\x08hi\rx\\
+Server: 你好 \xff
+Server: crlf'
+}
+
+@test "tcp_client_loop refuses a line over 1024 bytes, sends one of 1024, and says when a reply fills the buffer" {
+  start_peer echo
+  local long full
+  long=$(printf 'x%.0s' {1..1025})
+  full=${long:1}
+  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<EOF
+$long
+$full
+how are u
+EOF
+  assert_equal "tcp_client_loop: line of 1025 bytes not sent: a message is at most 1024 bytes (one recv(1024) on the other side)" "$stderr"
+  assert_output "Connected to server
+Server: $full
+(1024 bytes: the buffer was full; the rest, if any, arrives as the next reply)
+Server: how are u"
+  peer_heard "got b'$full'
+got b'how are u'
+client left"
+}
+
+@test "tcp_client_loop: a reply longer than 1024 bytes spills into the next turn" {
+  start_peer long 1500
+  local ys
+  ys=$(printf 'y%.0s' {1..1500})
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
+long please
+next
+EOF
+  assert_output "Connected to server
+Server: ${ys:0:1024}
+(1024 bytes: the buffer was full; the rest, if any, arrives as the next reply)
+Server: ${ys:1024}"
+}
+
+@test "tcp_client_loop: a reply in two pieces becomes two replies" {
   start_peer pieces
-  run -0 timeout "$T" "$LOOP" ::1 "$SERVER_PORT" <<'EOF'
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
 how are u
 how old are u
 EOF
   assert_output "Connected to server
-Server: you said: how are u
-Server: you said: how old are u"
+Server: fi
+Server: ne"
 }
 
-@test "tcp_client_loop cuts a reply longer than 4096 bytes and stays in step" {
-  start_peer long
-  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
-long
-short
-EOF
-  local ys
-  ys=$(printf 'y%.0s' {1..4096})
-  assert_output "Connected to server
-Server: $ys [reply longer than 4096 bytes, cut]
-Server: echo: short"
-}
-
-@test "tcp_client_loop says so and exits 1 when the server closes after its reply" {
-  # tcp_server answers once (without a newline) and closes.
+@test "tcp_client_loop says so and exits 1 when tcp_server closes after its one reply" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/tcp_server" 0
   run -1 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<'EOF'
 hello
@@ -363,18 +459,27 @@ EOF
   assert_output "Connected to server
 Server: ok, the problem is being handled..."
   assert_equal "tcp_client_loop: the server 127.0.0.1 port $SERVER_PORT closed the connection" "$stderr"
+  assert_equal "$(transcript tcp-client-loop-closed)" \
+    "$(mask_ports <<<"$output"$'\n'"$stderr")"
 }
 
-@test "tcp_client_loop says so and exits 1 when the server goes away mid-session" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
+@test "tcp_client_loop says so and exits 1 when the server resets or goes away mid-session" {
+  start_peer reset
+  run -1 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<'hello'
+  assert_output "Connected to server"
+  [[ $stderr =~ ^tcp_client_loop:\ the\ server\ 127\.0\.0\.1\ port\ $SERVER_PORT\ closed\ the\ connection\ \(.+\)$ ]] ||
+    { echo "unexpected stderr: $stderr" >&2; return 1; }
+  stop_pid "$SERVER_PID"
+
+  start_peer echo
   local fifo="$BATS_TEST_TMPDIR/input" log="$BATS_TEST_TMPDIR/client.log" client rc=0
   mkfifo "$fifo"
   start_bg_from "$fifo" "$log" "$LOOP" 127.0.0.1 "$SERVER_PORT"
   client=$BG_PID
   exec 7>"$fifo"
   echo "how are u" >&7
-  wait_for_line "$log" '^Server: fine$' "$T" "$client"
-  stop_pid "$SERVER_PID" || true
+  wait_for_line "$log" '^Server: how are u$' "$T" "$client"
+  stop_pid "$SERVER_PID"
   echo "how old are u" >&7
   wait_for_exit "$client" "$T" || rc=$?
   exec 7>&-
@@ -383,58 +488,179 @@ Server: ok, the problem is being handled..."
   # a reset first) as a reset or broken pipe: either way, one line that says so.
   run cat "$log"
   assert_equal 3 "${#lines[@]}" "number of lines"
-  [[ ${lines[2]} =~ ^tcp_client_loop:\ the\ server\ 127\.0\.0\.1\ port\ $SERVER_PORT\ closed\ the\ connection(\ \(.*\))?$ ]] ||
+  [[ ${lines[2]} =~ ^tcp_client_loop:\ the\ server\ 127\.0\.0\.1\ port\ $SERVER_PORT\ closed\ the\ connection(\ \(.+\))?$ ]] ||
     { echo "unexpected last line: ${lines[2]}" >&2; return 1; }
-}
-
-@test "tcp_client_loop does not send a line longer than 1024 bytes" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
-  local long
-  long=$(printf '%02000d' 0)
-  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<EOF
-$long
-how are u
-EOF
-  assert_output "Connected to server
-Server: fine"
-  assert_equal "tcp_client_loop: line longer than 1024 bytes, not sent" "$stderr"
-}
-
-@test "tcp_client_loop reports a refused port and an unknown host" {
-  free_port
-  run --separate-stderr -1 timeout "$T" "$LOOP" ::1 "$FREE_PORT"
-  assert_equal "" "$output" "stdout"
-  assert_equal "tcp_client_loop: connect ::1 port $FREE_PORT: Connection refused" "$stderr"
-  run --separate-stderr -1 timeout "$T" "$LOOP" no..such..host 80
-  assert_equal "tcp_client_loop: getaddrinfo no..such..host: Name or service not known" "$stderr"
 }
 
 @test "tcp_client_loop shows a prompt only when stdin is a terminal" {
   command -v script >/dev/null || skip "script (util-linux) not installed"
-  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
+  start_peer echo
   # script gives the client a terminal; the input goes through it as if typed.
   run -0 timeout "$T" script -qec "$LOOP 127.0.0.1 $SERVER_PORT" /dev/null <<'EOF'
 how are u
-bye
+exit
 EOF
   # The terminal echoes the typed lines whenever script feeds them in, so where the echo
   # lands between prompts varies: count the prompts (one before each line read) instead.
-  assert_output_matches 'Server: fine'
-  assert_output_matches 'Server: bye'
+  assert_output_matches 'Server: how are u'
   assert_equal 2 "$(grep -o '> ' <<<"$output" | wc -l)" "number of '> ' prompts"
 }
 
-@test "the README's line numbers still point at the code they talk about" {
-  # README.md, section "The rules, from the client's side", cites these lines: keep in step.
-  local spec file line text
-  for spec in "tcp_client.c:104:static int send_all" "tcp_client.c:246:getsockname(" \
-    "tcp_client.c:266:shutdown(client_socket, SHUT_WR)" "tcp_client.c:269:4. Receive" \
-    "tcp_client.c:283:if (n == 0)" "tcp_client_loop.c:151:static int read_line" \
-    "tcp_client_loop.c:183:if (n == 0)" "tcp_client_loop.c:334:if (status == 0)"; do
-    IFS=: read -r file line text <<<"$spec"
-    grep -qF "line $line)" "$ROOT/02-tcp-client/README.md" ||
-      { echo "README.md does not cite line $line" >&2; return 1; }
-    [[ $(sed -n "${line}p" "$ROOT/02-tcp-client/$file") == *"$text"* ]] ||
-      { echo "$file line $line is not '$text' any more" >&2; return 1; }
+# time_wait_side PORT: wait until ss lists a TIME-WAIT entry for a connection to the server
+# on PORT, then set TW_SIDE to the side(s) that hold one: "client", "server" or "both".
+time_wait_side() {
+  local entries= local_address peer_address client=0 server=0
+  deadline_in "$T"
+  while before_deadline; do
+    entries=$(ss -Htan state time-wait "( sport = :$1 or dport = :$1 )")
+    [[ -n $entries ]] && break
+    nap
   done
+  while read -r _ _ local_address peer_address; do
+    [[ $local_address == *:"$1" ]] && server=1
+    [[ $peer_address == *:"$1" ]] && client=1
+  done <<<"$entries"
+  TW_SIDE=none
+  ((client)) && TW_SIDE=client
+  ((server)) && TW_SIDE=server
+  ((client && server)) && TW_SIDE=both
+  return 0
+}
+
+@test "who ends in TIME_WAIT: the client when it leaves with exit, the server when it closes first" {
+  command -v ss >/dev/null || skip "ss (iproute2) not installed"
+  start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<'exit'
+  time_wait_side "$SERVER_PORT"
+  assert_equal client "$TW_SIDE" "the side in TIME_WAIT after exit"
+  # tcp_server closes after its reply; tcp_client_loop closes only once its next recv has
+  # returned 0, so the server's FIN was surely first.
+  start_server "$BATS_TEST_TMPDIR/tcp.log" "$SERVERS/tcp_server" 0
+  run -1 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'hello\nstill there?\n')
+  time_wait_side "$SERVER_PORT"
+  assert_equal server "$TW_SIDE" "the side in TIME_WAIT after tcp_server closed"
+}
+
+@test "the README's transcripts with the notes' Python programs" {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  local peers="$ROOT/tests/peers"
+  [[ -f $peers/notes_tcp_client.py ]] || skip "the notes' programs are not in tests/peers"
+  # The notes' one-shot client against tcp_server; tcp_client against the notes' server.
+  start_server "$BATS_TEST_TMPDIR/tcp_server.log" "$SERVERS/tcp_server" 0
+  run -0 timeout "$T" "$PYTHON3" "$peers/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "$(transcript notes-tcp-client)" "$output"
+  start_server "$BATS_TEST_TMPDIR/notes_tcp_server.log" "$PYTHON3" -u "$peers/notes_tcp_server.py" 0
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "$(transcript tcp-client)" "$(mask_ports <<<"$output")"
+  wait_for_exit "$SERVER_PID"
+  assert_equal "$(transcript notes-tcp-server)" "$(mask_ports <"$SERVER_LOG")"
+  # The dictionary both ways.
+  start_server "$BATS_TEST_TMPDIR/dict_server.log" "$SERVERS/dict_server" 0
+  run -0 timeout "$T" "$PYTHON3" "$peers/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "$(transcript notes-dict-client)" "$output"
+  start_server "$BATS_TEST_TMPDIR/notes_dict_server.log" "$PYTHON3" -u "$peers/notes_dict_server.py" 0
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'how are u\nhow old are u\nwhere are u\nbye\n')
+  assert_equal "$(transcript tcp-client-loop | grep -v '^> ')" "$output"
+  wait_for_line "$SERVER_LOG" '^Received message: bye$' "$T" "$SERVER_PID"
+  assert_equal "$(transcript notes-dict-server)" "$(mask_ports <"$SERVER_LOG")"
+  # The notes' thread-per-client server.
+  start_server "$BATS_TEST_TMPDIR/notes_mt_server.log" "$PYTHON3" -u "$peers/notes_mt_server.py" 0
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'hello\nexit\n')
+  assert_equal "$(transcript notes-mt-server)" "$output"
+}
+
+# ---- tcp_states ----
+
+# kernel_view: the lines of $output that show an end, as "client ESTABLISHED 2 1" (state,
+# segments sent, received), or "client TIME_WAIT" once its socket is closed.
+kernel_view() {
+  local line
+  while IFS= read -r line; do
+    [[ $line =~ ^\ \ \ (client|server)\ +([A-Z_0-9]+|\(gone\))(\ +sent\ ([0-9]+),\ received\ ([0-9]+))? ]] || continue
+    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}${BASH_REMATCH[3]:+ ${BASH_REMATCH[4]} ${BASH_REMATCH[5]}}"
+  done <<<"$output"
+}
+
+@test "tcp_states shows the handshake, the exchange and the wave: the client closes first, ends in TIME_WAIT" {
+  [[ -r /proc/net/tcp ]] || skip "needs Linux (TCP_INFO and /proc/net/tcp)"
+  run -0 --separate-stderr timeout "$T" "$STATES"
+  assert_equal "" "$stderr" "stderr"
+  # Step by step (1 listen, 2 connect, 3 accept, 4 send, 5 reply, 6 recv, 7 and 8 the two
+  # FINs, 9 close): three segments make ESTABLISHED (the client sent SYN and ACK, got
+  # SYN+ACK); the first FIN waits in FIN_WAIT1 for the delayed ACK, then FIN_WAIT2.
+  assert_equal "server LISTEN 0 0
+client ESTABLISHED 2 1
+server LISTEN 0 0
+client ESTABLISHED 2 1
+server ESTABLISHED 0 2
+client ESTABLISHED 3 2
+server ESTABLISHED 1 3
+client ESTABLISHED 4 3
+server ESTABLISHED 2 4
+client ESTABLISHED 4 3
+server ESTABLISHED 2 4
+client FIN_WAIT1 5 3
+server CLOSE_WAIT 2 5
+client FIN_WAIT2 5 4
+server CLOSE_WAIT 3 5
+client TIME_WAIT 6 5
+server CLOSED 4 6
+client TIME_WAIT
+server (gone)" "$(kernel_view)" "states and segment counts"
+  assert_line "   Segments sent again (tcpi_total_retrans): client 0, server 0"
+  # The README's transcript is this run, ports aside.
+  assert_equal "$(transcript tcp-states)" "$(mask_ports <<<"$output")"
+}
+
+@test "tcp_states -s: the server closes first and ends in TIME_WAIT" {
+  [[ -r /proc/net/tcp ]] || skip "needs Linux (TCP_INFO and /proc/net/tcp)"
+  run -0 --separate-stderr timeout "$T" "$STATES" -s
+  assert_equal "" "$stderr" "stderr"
+  assert_equal "client CLOSE_WAIT 4 4
+server FIN_WAIT1 3 4
+client CLOSE_WAIT 5 4
+server FIN_WAIT2 3 5
+client CLOSED 6 5
+server TIME_WAIT 4 6
+client (gone)
+server TIME_WAIT" "$(kernel_view | tail -n 8)" "states and segment counts of the wave"
+  assert_equal "$(transcript tcp-states-s)" "$(sed -n '/^7\./,$p' <<<"$output" | mask_ports)"
+}
+
+@test "tcp_states -w waits for Enter before each step, and ss sees the same states" {
+  local fifo="$BATS_TEST_TMPDIR/keys" log="$BATS_TEST_TMPDIR/states.log" pid rc=0 port
+  mkfifo "$fifo"
+  start_bg_from "$fifo" "$log" "$STATES" -w
+  pid=$BG_PID
+  exec 7>"$fifo"
+  wait_for_line "$log" 'press Enter' "$T" "$pid"
+  ! file_has_line "$log" '^1\. ' || { echo "step 1 ran before Enter" >&2; return 1; }
+  # Steps 1 to 7, then look from outside while it waits before step 8.
+  printf '\n\n\n\n\n\n\n' >&7
+  wait_for_count "$log" 'press Enter' 8 "$T"
+  ! file_has_line "$log" '^8\. ' || { echo "step 8 ran before Enter" >&2; return 1; }
+  [[ $(grep -m 1 -oE 'connect\(\("127\.0\.0\.1", [0-9]+' "$log") =~ ([0-9]+)$ ]]
+  port=${BASH_REMATCH[1]}
+  if command -v ss >/dev/null; then
+    run ss -Htan "( sport = :$port or dport = :$port )"
+    assert_output_matches "^FIN-WAIT-2 .*127\.0\.0\.1:$port *\$"
+    assert_output_matches "^CLOSE-WAIT .*127\.0\.0\.1:$port .*"
+    assert_output_matches "^LISTEN .*127\.0\.0\.1:$port "
+  fi
+  printf '\n\n' >&7
+  wait_for_exit "$pid" "$T" || rc=$?
+  exec 7>&-
+  assert_equal 0 "$rc" "exit status"
+  count_lines "$log" 'press Enter'
+  assert_equal 9 "$LINE_COUNT" "prompts"
+  assert_file_line "$log" "9. Both close their sockets.  Python: client.close(); conn.close(); server.close()"
+}
+
+@test "tcp_states refuses an unknown option and operands" {
+  run --separate-stderr timeout "$T" "$STATES" -x
+  assert_usage_error tcp_states
+  assert_equal "tcp_states: unknown option '-x' (try 'tcp_states -h')" "$stderr"
+  run --separate-stderr timeout "$T" "$STATES" -s now
+  assert_usage_error tcp_states
+  assert_equal "tcp_states: too many operands (try 'tcp_states -h')" "$stderr"
 }
