@@ -6,18 +6,12 @@
  *
  * Mirrors the notes, "TCP vs UDP": "TCP is reliable, UDP does not guarantee arrival or
  * order". It sends COUNT numbered datagrams (default 100000) as fast as it can to a UDP
- * receiver whose receive buffer is small (SO_RCVBUF = RCVBUF bytes, default 16384) and who
- * reads only one datagram for every two sent; then the same COUNT numbered records over one
- * TCP connection at the same pace; then prints, for both, how many were sent, received,
- * lost, out of order, duplicated, and invalid (a number that was never sent).
- *
- * Both sides run in this one process, taking turns, so no threads are needed and nothing
- * but the kernel decides what is lost: when the UDP receiver's buffer is full, the kernel
- * drops the new datagram and tells nobody. The TCP sender is never allowed to overrun the
- * receiver (flow control): its send finds no room and it has to wait, which is counted.
- * The receiver stops after the sender's end marker (UDP: a datagram numbered 4294967295,
- * which may itself be lost; TCP: end of stream) or after 0.2 s (UDP) / 5 s (TCP) without
- * data, so a run always ends.
+ * receiver with a small receive buffer (SO_RCVBUF = RCVBUF bytes, default 16384) that reads
+ * one datagram for every two sent; then the same COUNT numbered records over one TCP
+ * connection at the same pace; then prints, for both, how many were sent, received, lost,
+ * out of order, duplicated, and invalid (a number that was never sent). Both sides take
+ * turns in this one process, so only the kernel decides what is lost: a full UDP buffer
+ * drops the new datagram and tells nobody, while TCP makes its sender wait (flow control).
  *
  * Try:
  *   terminal 1:  ./reliability_demo -n 20000
@@ -27,6 +21,11 @@
  * See also: stream_vs_datagram.c, udp_sender.c, udp_receiver.c.
  */
 #define _POSIX_C_SOURCE 200809L
+/* INADDR_LOOPBACK and MSG_DONTWAIT are not in POSIX.1-2008: glibc shows them with
+ * _DEFAULT_SOURCE, and macOS hides them under a strict _POSIX_C_SOURCE unless
+ * _DARWIN_C_SOURCE is defined. */
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,6 +33,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +44,19 @@
 
 #define PROGRAM "reliability_demo"
 #define USAGE "Usage: reliability_demo [-n COUNT] [-b RCVBUF]"
+#define DESCRIPTION                                                                            \
+    "Sends COUNT numbered datagrams (default 100000) to a slow UDP receiver on 127.0.0.1, then\n" \
+    "COUNT numbered records over TCP, and counts what arrived, lost and out of order.\n"         \
+    "RCVBUF is the receiver's SO_RCVBUF in bytes (default 16384)."
 #define DEFAULT_COUNT 100000
 #define MAX_COUNT 1000000
 #define DEFAULT_RCVBUF 16384
 #define MAX_RCVBUF 16777216
-/* The receiver reads one datagram (or one record) for every READ_EVERY the sender sends. */
-#define READ_EVERY 2
-/* The UDP end marker: a number that is never a sequence number. */
-#define END_MARKER 0xFFFFFFFFu
-/* How long each receiver waits for more data before it gives up, in milliseconds. */
-#define UDP_IDLE_MS 200
+#define READ_EVERY 2           /* the receiver reads once for every READ_EVERY sent */
+#define END_MARKER 0xFFFFFFFFu /* the UDP end marker: never a sequence number */
+#define UDP_IDLE_MS 200        /* how long each receiver waits for more data at the end */
 #define TCP_IDLE_MS 5000
-/* Every datagram and every TCP record is one 4-byte number in network byte order. */
-#define RECORD_SIZE 4
+#define RECORD_SIZE 4 /* every datagram and TCP record: one number, network byte order */
 
 /* What one receiver saw. */
 struct tally {
@@ -65,141 +65,71 @@ struct tally {
     unsigned char *seen;   /* seen[i] != 0 once number i has arrived */
     unsigned long count;   /* numbers 0 .. count-1 are valid */
 };
+/* The TCP receiver's state: the bytes of the next record may arrive in pieces. */
+struct tcp_reader {
+    unsigned char partial[RECORD_SIZE];
+    size_t have;
+    int ended;
+};
 
-/* Report a usage problem on one line and exit 2. */
-static void usage_error(const char *problem)
+/* ---- Helpers: the two rounds after main, then the plumbing ---- */
+static void udp_round(unsigned long count, int rcvbuf, struct tally *t, int *given); /* step 1 */
+static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms); /* one recvfrom */
+static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned long *waits);
+static size_t tcp_read(int fd, struct tcp_reader *r, struct tally *t, size_t max, int wait_ms);
+static void tally_number(struct tally *t, uint32_t number); /* lost? twice? out of order? */
+static void encode(uint32_t number, unsigned char record[RECORD_SIZE]); /* htonl, 4 bytes */
+static uint32_t decode(const unsigned char record[RECORD_SIZE]);        /* and back */
+static int wait_readable(int fd, int ms);                 /* poll: 1 readable, 0 timeout */
+static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address); /* 127.0.0.1 */
+static int real_rcvbuf(int fd);                           /* what the kernel really gave */
+static void print_row(const char *protocol, unsigned long sent, const struct tally *t);
+static void parse_arguments(int argc, char *argv[], long *count, long *rcvbuf);
+static long parse_number(const char *text, const char *what, long min, long max); /* strict */
+static void fail(const char *call);               /* one line naming the call, exit 1 */
+static void usage_error(const char *format, ...); /* one line, exit 2 */
+
+int main(int argc, char *argv[])
 {
-    fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
-    exit(2);
-}
-
-/* Report a failed call on one line and exit 1. */
-static void fail(const char *call)
-{
-    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
-    exit(1);
-}
-
-/* Parse a decimal number in [1, max] or exit 2 naming WHAT was wrong. */
-static long parse_count(const char *text, const char *what, long max)
-{
-    char *end;
-    long value = -1;
-
-    errno = 0;
-    if (text[0] >= '0' && text[0] <= '9')
-        value = strtol(text, &end, 10);
-    if (value < 1 || errno != 0 || *end != '\0' || value > max) {
-        fprintf(stderr, "%s: bad %s '%s': expected a number from 1 to %ld\n", PROGRAM, what, text, max);
-        exit(2);
-    }
-    return value;
-}
-
-/* Put NUMBER into 4 bytes, most significant first (network byte order), and back. */
-static void encode(uint32_t number, unsigned char record[RECORD_SIZE])
-{
-    uint32_t wire = htonl(number);
-    memcpy(record, &wire, RECORD_SIZE);
-}
-static uint32_t decode(const unsigned char record[RECORD_SIZE])
-{
-    uint32_t wire;
-    memcpy(&wire, record, RECORD_SIZE);
-    return ntohl(wire);
-}
-
-/* Count one arrived number: valid or not, duplicate or not, in order or not. */
-static void tally_number(struct tally *t, uint32_t number)
-{
-    t->received++;
-    if (number >= t->count) {
-        t->invalid++;
-        return;
-    }
-    if (t->seen[number]) {
-        t->duplicated++;
-        return;
-    }
-    t->seen[number] = 1;
-    if (number + 1UL < t->highest)
-        t->out_of_order++; /* a higher number came before it */
-    else
-        t->highest = number + 1UL;
-}
-
-/* Wait up to MS milliseconds for FD to become readable; 1 if it is, 0 on timeout. */
-static int wait_readable(int fd, int ms)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
-    int ready;
-    do
-        ready = poll(&p, 1, ms);
-    while (ready < 0 && errno == EINTR);
-    if (ready < 0)
-        fail("poll");
-    return ready;
-}
-
-/* A socket of TYPE bound to 127.0.0.1 on a free port, with SO_RCVBUF set to RCVBUF (set
- * before bind and listen: TCP fixes its window scaling when the connection opens). */
-static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address)
-{
-    int fd = socket(AF_INET, type, 0);
-    if (fd < 0)
-        fail("socket");
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
-        fail("setsockopt SO_RCVBUF");
-    memset(address, 0, sizeof *address);
-    address->sin_family = AF_INET;
-    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address->sin_port = 0; /* any free port */
-    if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
-        fail("bind");
-    socklen_t length = sizeof *address;
-    if (getsockname(fd, (struct sockaddr *)address, &length) < 0)
-        fail("getsockname");
-    return fd;
-}
-
-/* The receive buffer the kernel really gave (Linux doubles the request for its own
- * bookkeeping and clamps it between a minimum and net.core.rmem_max). */
-static int real_rcvbuf(int fd)
-{
-    int size = 0;
-    socklen_t length = sizeof size;
-    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) < 0)
-        fail("getsockopt SO_RCVBUF");
-    return size;
-}
-
-/* UDP receiver: read at most one datagram if one is waiting (WAIT_MS 0) or within WAIT_MS.
- * Returns 1 if something was read, 0 if nothing came, -1 for the end marker. */
-static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms)
-{
-    unsigned char datagram[64];
-    ssize_t length;
-
-    if (wait_ms > 0 && !wait_readable(receiver_socket, wait_ms))
-        return 0;
-    do /* Python: data, address = receiver.recvfrom(64) */
-        length = recvfrom(receiver_socket, datagram, sizeof datagram, MSG_DONTWAIT, NULL, NULL);
-    while (length < 0 && errno == EINTR);
-    if (length < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-        fail("recvfrom");
-    }
-    if (length != RECORD_SIZE) {
-        t->received++;
-        t->invalid++;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send fails with EPIPE instead and we report it. */
+    signal(SIGPIPE, SIG_IGN);
+    long count = DEFAULT_COUNT, rcvbuf = DEFAULT_RCVBUF;
+    parse_arguments(argc, argv, &count, &rcvbuf);
+    struct tally udp = {0}, tcp = {0};
+    udp.count = tcp.count = (unsigned long)count;
+    udp.seen = calloc((size_t)count, 1);
+    tcp.seen = calloc((size_t)count, 1);
+    if (udp.seen == NULL || tcp.seen == NULL) {
+        fprintf(stderr, "%s: out of memory\n", PROGRAM);
+        free(udp.seen);
+        free(tcp.seen);
         return 1;
     }
-    uint32_t number = decode(datagram);
-    if (number == END_MARKER)
-        return -1;
-    tally_number(t, number);
-    return 1;
+
+    /* 1. UDP: send as fast as we can; the receiver reads half as fast.
+     *    Python: sender.sendto(number, address) ...; data, addr = receiver.recvfrom(64) */
+    int udp_given = 0;
+    udp_round((unsigned long)count, (int)rcvbuf, &udp, &udp_given);
+    printf("UDP: %ld datagrams of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld (kernel gave %d)\n",
+           count, READ_EVERY, rcvbuf, udp_given);
+
+    /* 2. TCP: the same count and pace over one connection.
+     *    Python: client.sendall(number) ...; data = conn.recv(4) */
+    unsigned long waits = 0;
+    tcp_round((unsigned long)count, (int)rcvbuf, &tcp, &waits);
+    printf("TCP: %ld records of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld; sender had to wait %lu times\n",
+           count, READ_EVERY, rcvbuf, waits);
+
+    /* 3. The table: what each receiver counted. */
+    printf("%-4s%8s%10s%8s%14s%12s%9s\n", "", "sent", "received", "lost", "out of order",
+           "duplicated", "invalid");
+    print_row("UDP", (unsigned long)count, &udp);
+    print_row("TCP", (unsigned long)count, &tcp);
+    free(udp.seen);
+    free(tcp.seen);
+    return 0;
 }
 
 /* The UDP round: COUNT datagrams numbered 0 .. COUNT-1, then the end marker. */
@@ -235,46 +165,33 @@ static void udp_round(unsigned long count, int rcvbuf, struct tally *t, int *giv
     close(receiver_socket);
 }
 
-/* TCP receiver: the bytes that form the next record may arrive in pieces. */
-struct tcp_reader {
-    unsigned char partial[RECORD_SIZE];
-    size_t have;
-    int ended;
-};
-
-/* Read up to MAX bytes if any are waiting (WAIT_MS 0) or arrive within WAIT_MS, and tally
- * every complete record. Returns the number of bytes read (0: none; end of stream sets
- * ended). */
-static size_t tcp_read(int connection_socket, struct tcp_reader *r, struct tally *t, size_t max, int wait_ms)
+/* UDP receiver: read at most one datagram if one is waiting (WAIT_MS 0) or within WAIT_MS.
+ * Returns 1 if something was read, 0 if nothing came, -1 for the end marker. */
+static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms)
 {
-    unsigned char bytes[4096];
+    unsigned char datagram[64];
     ssize_t length;
 
-    if (max > sizeof bytes)
-        max = sizeof bytes;
-    if (wait_ms > 0 && !wait_readable(connection_socket, wait_ms))
+    if (wait_ms > 0 && !wait_readable(receiver_socket, wait_ms))
         return 0;
-    do /* Python: data = conn.recv(max) */
-        length = recv(connection_socket, bytes, max, MSG_DONTWAIT);
+    do /* Python: data, address = receiver.recvfrom(64) */
+        length = recvfrom(receiver_socket, datagram, sizeof datagram, MSG_DONTWAIT, NULL, NULL);
     while (length < 0 && errno == EINTR);
     if (length < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
-        fail("recv");
+        fail("recvfrom");
     }
-    if (length == 0) {
-        r->ended = 1;
-        return 0;
+    if (length != RECORD_SIZE) {
+        t->received++;
+        t->invalid++;
+        return 1;
     }
-    /* Framing: the stream has no boundaries, so cut it into 4-byte records ourselves. */
-    for (ssize_t i = 0; i < length; i++) {
-        r->partial[r->have++] = bytes[i];
-        if (r->have == RECORD_SIZE) {
-            tally_number(t, decode(r->partial));
-            r->have = 0;
-        }
-    }
-    return (size_t)length;
+    uint32_t number = decode(datagram);
+    if (number == END_MARKER)
+        return -1;
+    tally_number(t, number);
+    return 1;
 }
 
 /* The TCP round: COUNT records numbered 0 .. COUNT-1 over one connection, then close. */
@@ -362,6 +279,120 @@ static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned
     close(connection_socket);
 }
 
+/* Read up to MAX bytes if any are waiting (WAIT_MS 0) or arrive within WAIT_MS, and tally
+ * every complete record. Returns the number of bytes read (0: none; end of stream sets
+ * ended). */
+static size_t tcp_read(int connection_socket, struct tcp_reader *r, struct tally *t, size_t max, int wait_ms)
+{
+    unsigned char bytes[4096];
+    ssize_t length;
+
+    if (max > sizeof bytes)
+        max = sizeof bytes;
+    if (wait_ms > 0 && !wait_readable(connection_socket, wait_ms))
+        return 0;
+    do /* Python: data = conn.recv(max) */
+        length = recv(connection_socket, bytes, max, MSG_DONTWAIT);
+    while (length < 0 && errno == EINTR);
+    if (length < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        fail("recv");
+    }
+    if (length == 0) {
+        r->ended = 1;
+        return 0;
+    }
+    /* Framing: the stream has no boundaries, so cut it into 4-byte records ourselves. */
+    for (ssize_t i = 0; i < length; i++) {
+        r->partial[r->have++] = bytes[i];
+        if (r->have == RECORD_SIZE) {
+            tally_number(t, decode(r->partial));
+            r->have = 0;
+        }
+    }
+    return (size_t)length;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Count one arrived number: valid or not, duplicate or not, in order or not. */
+static void tally_number(struct tally *t, uint32_t number)
+{
+    t->received++;
+    if (number >= t->count) {
+        t->invalid++;
+        return;
+    }
+    if (t->seen[number]) {
+        t->duplicated++;
+        return;
+    }
+    t->seen[number] = 1;
+    if (number + 1UL < t->highest)
+        t->out_of_order++; /* a higher number came before it */
+    else
+        t->highest = number + 1UL;
+}
+
+/* Put NUMBER into 4 bytes, most significant first (network byte order), and back. */
+static void encode(uint32_t number, unsigned char record[RECORD_SIZE])
+{
+    uint32_t wire = htonl(number);
+    memcpy(record, &wire, RECORD_SIZE);
+}
+static uint32_t decode(const unsigned char record[RECORD_SIZE])
+{
+    uint32_t wire;
+    memcpy(&wire, record, RECORD_SIZE);
+    return ntohl(wire);
+}
+
+/* Wait up to MS milliseconds for FD to become readable; 1 if it is, 0 on timeout. */
+static int wait_readable(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    int ready;
+    do
+        ready = poll(&p, 1, ms);
+    while (ready < 0 && errno == EINTR);
+    if (ready < 0)
+        fail("poll");
+    return ready;
+}
+
+/* A socket of TYPE bound to 127.0.0.1 on a free port, with SO_RCVBUF set to RCVBUF (set
+ * before bind and listen: TCP fixes its window scaling when the connection opens). */
+static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address)
+{
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0)
+        fail("socket");
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
+        fail("setsockopt SO_RCVBUF");
+    memset(address, 0, sizeof *address);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address->sin_port = 0; /* any free port */
+    if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
+        fail("bind");
+    socklen_t length = sizeof *address;
+    if (getsockname(fd, (struct sockaddr *)address, &length) < 0)
+        fail("getsockname");
+    return fd;
+}
+
+/* The receive buffer the kernel really gave (Linux doubles the request for its own
+ * bookkeeping and clamps it between a minimum and net.core.rmem_max). */
+static int real_rcvbuf(int fd)
+{
+    int size = 0;
+    socklen_t length = sizeof size;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) < 0)
+        fail("getsockopt SO_RCVBUF");
+    return size;
+}
+
 /* One row of the table. */
 static void print_row(const char *protocol, unsigned long sent, const struct tally *t)
 {
@@ -370,79 +401,57 @@ static void print_row(const char *protocol, unsigned long sent, const struct tal
            t->out_of_order, t->duplicated, t->invalid);
 }
 
-int main(int argc, char *argv[])
+/* Options only (no operands), parsed with getopt; "+" stops it at the first operand
+ * everywhere, so a stray operand, or a negative number like -1, is reported as one. */
+static void parse_arguments(int argc, char *argv[], long *count, long *rcvbuf)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
-     * ignored, send fails with EPIPE instead and we report it. */
-    signal(SIGPIPE, SIG_IGN);
-
-    long count = DEFAULT_COUNT, rcvbuf = DEFAULT_RCVBUF;
-    /* Options only, in any order. getopt is told to stop at the first operand ("+": what
-     * macOS always does) so that a stray operand, or a negative number like -1, is reported
-     * as what it is. */
-    opterr = 0;
-    while (optind < argc) {
-        const char *argument = argv[optind];
-        if (argument[0] != '-' || isdigit((unsigned char)argument[1]))
-            usage_error("too many operands");
-        int option = getopt(argc, argv, "+:hn:b:");
-        if (option == -1) {
-            if (optind < argc) /* getopt skipped "--": what follows is an operand */
-                usage_error("too many operands");
+    opterr = 0; /* we print our own messages */
+    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
+        int option = 'h';
+        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+:hn:b:")) == -1)
             break;
-        }
-        switch (option) {
-        case 'h':
-            printf("%s\n", USAGE);
-            return 0;
-        case 'n':
-            count = parse_count(optarg, "count", MAX_COUNT);
-            break;
-        case 'b':
-            rcvbuf = parse_count(optarg, "buffer size", MAX_RCVBUF);
-            break;
-        default: { /* ':' or, where getopt ignores the ':' after '+', '?' for "-n" alone */
-            char problem[64];
-            if (option == ':' || optopt == 'n' || optopt == 'b')
-                snprintf(problem, sizeof problem, "option '-%c' needs a value", optopt);
-            else
-                snprintf(problem, sizeof problem, "unknown option '-%c'", optopt);
-            usage_error(problem);
-        }
-        }
+        if (option == 'h') {
+            printf("%s\n%s\n", USAGE, DESCRIPTION);
+            exit(0);
+        } else if (option == 'n')
+            *count = parse_number(optarg, "count", 1, MAX_COUNT);
+        else if (option == 'b')
+            *rcvbuf = parse_number(optarg, "buffer size", 1, MAX_RCVBUF);
+        else if (option == ':' || optopt == 'n' || optopt == 'b') /* macOS: '?', see "+" */
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
+        else
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
     }
+    if (optind < argc)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+}
 
-    struct tally udp = {0}, tcp = {0};
-    udp.count = tcp.count = (unsigned long)count;
-    udp.seen = calloc((size_t)count, 1);
-    tcp.seen = calloc((size_t)count, 1);
-    if (udp.seen == NULL || tcp.seen == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROGRAM);
-        free(udp.seen);
-        free(tcp.seen);
-        return 1;
-    }
+/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
+ * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
+static long parse_number(const char *text, const char *what, long min, long max)
+{
+    size_t digits = strspn(text, "0123456789");
+    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
+    if (value < min || value > max)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
 
-    /* 1. UDP: send as fast as we can; the receiver reads half as fast. */
-    int udp_given = 0;
-    udp_round((unsigned long)count, (int)rcvbuf, &udp, &udp_given);
-    printf("UDP: %ld datagrams of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld (kernel gave %d)\n",
-           count, READ_EVERY, rcvbuf, udp_given);
+/* A call failed: one line, "reliability_demo: connect 127.0.0.1: <reason>", exit 1. */
+static void fail(const char *call)
+{
+    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
+    exit(1);
+}
 
-    /* 2. TCP: the same count and pace over one connection. */
-    unsigned long waits = 0;
-    tcp_round((unsigned long)count, (int)rcvbuf, &tcp, &waits);
-    printf("TCP: %ld records of 4 bytes, receiver reads 1 per %d sent, SO_RCVBUF %ld; sender had to wait %lu times\n",
-           count, READ_EVERY, rcvbuf, waits);
-
-    /* 3. The table. */
-    printf("%-4s%8s%10s%8s%14s%12s%9s\n", "", "sent", "received", "lost", "out of order",
-           "duplicated", "invalid");
-    print_row("UDP", (unsigned long)count, &udp);
-    print_row("TCP", (unsigned long)count, &tcp);
-
-    free(udp.seen);
-    free(tcp.seen);
-    return 0;
+/* A mistake on the command line: one line on stderr, exit 2. */
+static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
 }

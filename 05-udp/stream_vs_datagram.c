@@ -1,28 +1,36 @@
 /*
- * stream_vs_datagram: the same three sends over TCP and over UDP, and what each recv returns.
+ * stream_vs_datagram: the same sends over TCP and over UDP, and what each recv returns.
  *
  * Usage: stream_vs_datagram
  *
- * Mirrors the notes, "TCP vs UDP": TCP is a byte stream, UDP sends datagrams. On loopback
- * it sends "one", "two", "three" with three send calls over one TCP connection and with
- * three sendto calls over UDP, lets the receiver read only once all of it has arrived, and
- * prints what every read returned:
- *   TCP recv 1: 11 bytes: onetwothree          (the boundaries are gone)
- *   UDP recvfrom 1: 3 bytes: one               (one datagram per read, boundaries kept)
- * So a TCP program must mark where its messages end itself ("framing"); later lessons end
- * every message with a newline.
+ * Mirrors the notes, "TCP vs UDP": TCP is a byte stream, UDP sends datagrams. This is where
+ * the notes' model, one recv(1024) = one message, is seen to break. On loopback it sends
+ * "one", "two", "three" with three sends over one TCP connection, and a recv(1024) made
+ * once they have all arrived returns them as ONE piece: 11 bytes, "onetwothree". Then one
+ * send of 2000 bytes comes out of recv(1024) as TWO pieces, 1024 and 976 bytes. The same
+ * three messages over UDP come out of three recvfrom calls, one datagram each. After each
+ * part a line says how many messages the notes' model sees and how many were sent.
+ * So a TCP program must mark where its messages end itself ("framing"); the notes' twins in
+ * lessons 02-04 and 06 get by because they send one short message per turn, and the chat
+ * room (06) ends every message with a newline.
  *
  * Try:
  *   terminal 1:  ./stream_vs_datagram
  *   (one terminal is enough: both sides are in this program, on 127.0.0.1)
  *
- * See also: udp_sender.c and udp_receiver.c, reliability_demo.c.
+ * See also: udp_sender.c and udp_receiver.c, reliability_demo.c, unix_socket.c.
  */
 #define _POSIX_C_SOURCE 200809L
+/* INADDR_LOOPBACK is not in POSIX.1-2008: glibc shows it with _DEFAULT_SOURCE, and macOS
+ * hides it under a strict _POSIX_C_SOURCE unless _DARWIN_C_SOURCE is defined. */
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
 
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,23 +41,214 @@
 
 #define PROGRAM "stream_vs_datagram"
 #define USAGE "Usage: stream_vs_datagram"
+#define DESCRIPTION                                                                       \
+    "Sends 'one', 'two', 'three' and then 2000 bytes over TCP, the three words over UDP,\n" \
+    "on 127.0.0.1, and prints what every recv returns: TCP keeps bytes, not boundaries."
+/* Every read uses a buffer of this size, as the notes' recv(1024). (`cc -DBUFFER_SIZE=4 ...`
+ * builds a copy with a smaller one, for "Things to try".) */
+#ifndef BUFFER_SIZE
+#define BUFFER_SIZE 1024
+#endif
+#define LONG_MESSAGE 2000 /* bytes in the one long send */
+#define MAX_PIECES 4096   /* recv results remembered per part */
 
-static const char *const messages[] = {"one", "two", "three"};
-#define MESSAGES 3
-#define TOTAL_BYTES 11 /* strlen("one") + strlen("two") + strlen("three") */
+static const char *const words[] = {"one", "two", "three"};
+#define WORDS 3
 
-/* Report a failed call on one line and exit 1. */
-static void fail(const char *call)
+/* ---- Helpers, in the order main uses them (their code is below main) ---- */
+static void parse_arguments(int argc, char *argv[]);           /* only -h; no operands */
+static int bound_socket(int type, struct sockaddr_in *address); /* TYPE socket on 127.0.0.1 */
+static void send_all(int fd, const char *data, size_t length);   /* send until all is taken */
+static void wait_until_queued(int fd, int bytes);               /* SO_RCVLOWAT + poll */
+static int read_pieces(int fd, int bytes, int first, size_t pieces[]); /* recv, print each */
+static void show(const char *what, int number, size_t length, const char *data); /* a line */
+static void print_sizes(size_t sizes[], int count); /* "3, 3, 5 bytes" */
+static void verdict(const char *protocol, const char *call, size_t sent[], int sends,
+                    size_t got[], int gots); /* what the notes' model sees */
+static void fail(const char *call);          /* one line naming the call, exit 1 */
+
+int main(int argc, char *argv[])
 {
-    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
-    exit(1);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send fails with EPIPE instead and we report it. */
+    signal(SIGPIPE, SIG_IGN);
+    parse_arguments(argc, argv);
+    size_t sent[WORDS], got[MAX_PIECES];
+    int pieces;
+
+    /* 1. TCP: a listening socket, a client connected to it, and the accepted connection.
+     *    Python: server.listen(1); client.connect(address); conn, addr = server.accept() */
+    struct sockaddr_in server_address;
+    int server_socket = bound_socket(SOCK_STREAM, &server_address);
+    if (listen(server_socket, 1) < 0)
+        fail("listen");
+    int client_socket = socket(AF_INET, SOCK_STREAM, 0);
+    if (client_socket < 0)
+        fail("socket");
+    if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
+        fail("connect");
+    int connection_socket = accept(server_socket, NULL, NULL);
+    if (connection_socket < 0)
+        fail("accept");
+    /* TCP_NODELAY: send every small write at once as its own segment instead of letting
+     * Nagle's algorithm gather them. So the three sends really do leave separately, and any
+     * merging seen below happens at the receiving end, in the byte stream. */
+    int on = 1;
+    if (setsockopt(client_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
+        fail("setsockopt TCP_NODELAY");
+
+    /* 2. Three sends. Python: client.send(b"one"); client.send(b"two"); client.send(b"three") */
+    for (int i = 0; i < WORDS; i++) {
+        sent[i] = strlen(words[i]);
+        send_all(client_socket, words[i], sent[i]);
+        show("TCP send", i + 1, sent[i], words[i]);
+    }
+
+    /* 3. Read once all 11 bytes are there. Python: data = conn.recv(1024)
+     *    Waiting first makes the output the same on every run; on a real network the same
+     *    11 bytes could come out as 1+10, 6+5, 11, ... The merge is already done by then:
+     *    the receive buffer holds one stream of bytes, with no edges between the sends. */
+    wait_until_queued(connection_socket, 11);
+    pieces = read_pieces(connection_socket, 11, 1, got);
+    verdict("TCP", "recv", sent, WORDS, got, pieces);
+
+    /* 4. One long message: a single send of 2000 bytes, read with recv(1024) as before.
+     *    Python: client.sendall(b"x" * 2000); data = conn.recv(1024) */
+    char long_message[LONG_MESSAGE];
+    memset(long_message, 'x', sizeof long_message);
+    sent[0] = sizeof long_message;
+    send_all(client_socket, long_message, sizeof long_message);
+    show("TCP send", WORDS + 1, sizeof long_message, long_message);
+    wait_until_queued(connection_socket, LONG_MESSAGE);
+    int more = read_pieces(connection_socket, LONG_MESSAGE, pieces + 1, got);
+    verdict("TCP", "recv", sent, 1, got, more);
+
+    /* 5. The client closes its sending side: the receiver's next recv returns 0 bytes, the
+     *    end of the stream. Python: client.shutdown(socket.SHUT_WR); conn.recv(1024) == b"" */
+    if (shutdown(client_socket, SHUT_WR) < 0)
+        fail("shutdown");
+    char buffer[BUFFER_SIZE];
+    ssize_t length = recv(connection_socket, buffer, sizeof buffer, 0);
+    if (length < 0)
+        fail("recv");
+    printf("TCP recv %d: %zd bytes: the sender closed, end of the stream\n", pieces + more + 1, length);
+    close(connection_socket);
+    close(client_socket);
+    close(server_socket);
+
+    /* 6. UDP: a receiving socket on a free port and a sending socket. No listen, no accept,
+     *    no connect. Python: receiver.bind(("127.0.0.1", 0)); sender = socket(AF_INET, SOCK_DGRAM) */
+    struct sockaddr_in receiver_address;
+    int receiver_socket = bound_socket(SOCK_DGRAM, &receiver_address);
+    int sender_socket = socket(AF_INET, SOCK_DGRAM, 0);
+    if (sender_socket < 0)
+        fail("socket");
+
+    /* 7. Three sendto calls, three datagrams. Python: sender.sendto(b"one", address) ...
+     *    (No send-all loop: a datagram goes whole or not at all.) */
+    for (int i = 0; i < WORDS; i++) {
+        sent[i] = strlen(words[i]);
+        if (sendto(sender_socket, words[i], sent[i], 0, (struct sockaddr *)&receiver_address,
+                   sizeof receiver_address) < 0)
+            fail("sendto");
+        show("UDP sendto", i + 1, sent[i], words[i]);
+    }
+
+    /* 8. Three recvfrom calls with the same buffer as TCP. Each returns exactly one datagram,
+     *    however much room is left. (On loopback datagrams are never lost or reordered in a
+     *    run this small.) Python: data, address = receiver.recvfrom(1024) */
+    for (int i = 0; i < WORDS; i++) {
+        length = recvfrom(receiver_socket, buffer, sizeof buffer, 0, NULL, NULL);
+        if (length < 0)
+            fail("recvfrom");
+        got[i] = (size_t)length;
+        show("UDP recvfrom", i + 1, got[i], buffer);
+    }
+    verdict("UDP", "recvfrom", sent, WORDS, got, WORDS);
+    close(sender_socket);
+    close(receiver_socket);
+
+    printf("TCP kept the bytes but not the boundaries; UDP kept each datagram whole.\n");
+    return 0;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Print one send or one read: "TCP recv 1: 11 bytes: onetwothree". More than 16 bytes are
+ * shown as their first 8 and "...". */
+static void show(const char *what, int number, size_t length, const char *data)
+{
+    if (length > 16)
+        printf("%s %d: %zu bytes: %.8s...\n", what, number, length, data);
+    else
+        printf("%s %d: %zu bytes: %.*s\n", what, number, length, (int)length, data);
+}
+
+/* A list of sizes, "3, 3, 5", the first six of them ("..." after). */
+static void print_sizes(size_t sizes[], int count)
+{
+    for (int i = 0; i < count && i < 6; i++)
+        printf("%s%zu", i > 0 ? ", " : "", sizes[i]);
+    printf("%s bytes", count > 6 ? ", ..." : "");
+}
+
+/* The notes' model in one line: every read is taken as one message. */
+static void verdict(const char *protocol, const char *call, size_t sent[], int sends, size_t got[],
+                    int gots)
+{
+    printf("%s, as the notes read it (one %s = one message): %d message%s (", protocol, call, gots,
+           gots == 1 ? "" : "s");
+    print_sizes(got, gots);
+    printf(") where %d %s sent (", sends, sends == 1 ? "was" : "were");
+    print_sizes(sent, sends);
+    printf(")\n");
+}
+
+/* Read BYTES bytes in as many recv calls as it takes, printing each piece (numbered from
+ * FIRST) and storing its size. Returns the number of recv calls. */
+static int read_pieces(int fd, int bytes, int first, size_t pieces[])
+{
+    char buffer[BUFFER_SIZE];
+    int count = 0;
+    for (int total = 0; total < bytes; count++) {
+        ssize_t length = recv(fd, buffer, sizeof buffer, 0); /* (no signal handlers: no EINTR) */
+        if (length <= 0) {
+            if (length == 0)
+                errno = ECONNRESET; /* cannot happen: the sender is still open */
+            fail("recv");
+        }
+        if (count < MAX_PIECES)
+            pieces[count] = (size_t)length;
+        show("TCP recv", first + count, (size_t)length, buffer);
+        total += (int)length;
+    }
+    return count < MAX_PIECES ? count : MAX_PIECES;
+}
+
+/* Wait until at least BYTES bytes are queued on FD. SO_RCVLOWAT ("receive low-water mark")
+ * makes poll report the socket readable only then; it does not glue anything together, it
+ * only chooses *when* we look. Then it goes back to 1 so each recv takes what is there. */
+static void wait_until_queued(int fd, int bytes)
+{
+    int one = 1;
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) < 0)
+        fail("setsockopt SO_RCVLOWAT");
+    int ready = poll(&p, 1, 10000); /* loopback takes microseconds; 10 s means trouble */
+    if (ready == 0)
+        errno = ETIMEDOUT;
+    if (ready <= 0)
+        fail("poll");
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one) < 0)
+        fail("setsockopt SO_RCVLOWAT");
 }
 
 /* Send all LENGTH bytes (send may take only part of them), retrying after signals. */
-static void send_all(int socket_fd, const char *data, size_t length)
+static void send_all(int fd, const char *data, size_t length)
 {
     while (length > 0) {
-        ssize_t sent = send(socket_fd, data, length, 0);
+        ssize_t sent = send(fd, data, length, 0);
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
@@ -60,34 +259,16 @@ static void send_all(int socket_fd, const char *data, size_t length)
     }
 }
 
-/* recv or recvfrom, retried after signals. */
-static ssize_t receive(int socket_fd, char *buffer, size_t size)
-{
-    ssize_t length;
-    do
-        length = recv(socket_fd, buffer, size, 0);
-    while (length < 0 && errno == EINTR);
-    return length;
-}
-
-/* A socket address for 127.0.0.1 and PORT (0: any free port). */
-static struct sockaddr_in loopback(unsigned short port)
-{
-    struct sockaddr_in address;
-    memset(&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    return address;
-}
-
 /* Create a socket of TYPE bound to 127.0.0.1 on a free port; store the address it got. */
 static int bound_socket(int type, struct sockaddr_in *address)
 {
     int fd = socket(AF_INET, type, 0);
     if (fd < 0)
         fail("socket");
-    *address = loopback(0);
+    memset(address, 0, sizeof *address);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address->sin_port = 0; /* any free port */
     if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
         fail("bind");
     socklen_t length = sizeof *address;
@@ -96,128 +277,36 @@ static int bound_socket(int type, struct sockaddr_in *address)
     return fd;
 }
 
-int main(int argc, char *argv[])
+/* No options but -h/--help, no operands. */
+static void parse_arguments(int argc, char *argv[])
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
-     * ignored, send fails with EPIPE instead and we report it. */
-    signal(SIGPIPE, SIG_IGN);
-
-    /* No options but -h, no operands. */
-    opterr = 0;
-    int option = getopt(argc, argv, "h");
+    opterr = 0; /* we print our own messages; -1 is an operand (too many), not an option */
+    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
+        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
+        exit(2);
+    }
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
+    }
+    int option = getopt(argc, argv, "+h");
     if (option == 'h') {
-        printf("%s\n", USAGE);
-        return 0;
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
     }
     if (option != -1) {
         fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        return 2;
+        exit(2);
     }
     if (optind < argc) {
         fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        return 2;
+        exit(2);
     }
+}
 
-    char buffer[1024];
-    ssize_t length;
-
-    /* TCP, part 1: a listening socket, a client connected to it, and the accepted socket.
-     * Python: server.listen(); client.connect(address); conn, addr = server.accept() */
-    struct sockaddr_in server_address;
-    int server_socket = bound_socket(SOCK_STREAM, &server_address);
-    if (listen(server_socket, 1) < 0)
-        fail("listen");
-    int client_socket = socket(AF_INET, SOCK_STREAM, 0);
-    if (client_socket < 0)
-        fail("socket");
-    if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
-        fail("connect");
-    int connection_socket;
-    do
-        connection_socket = accept(server_socket, NULL, NULL);
-    while (connection_socket < 0 && errno == EINTR);
-    if (connection_socket < 0)
-        fail("accept");
-
-    /* TCP_NODELAY: send every small write at once as its own segment instead of letting
-     * Nagle's algorithm gather them. So the three sends really do leave separately, and any
-     * merging we see below happens at the receiving end, in the byte stream. */
-    int on = 1;
-    if (setsockopt(client_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-        fail("setsockopt TCP_NODELAY");
-
-    /* TCP, part 2: three sends. Python: client.sendall(b"one") ... */
-    for (int i = 0; i < MESSAGES; i++) {
-        send_all(client_socket, messages[i], strlen(messages[i]));
-        printf("TCP send %d: %zu bytes: %s\n", i + 1, strlen(messages[i]), messages[i]);
-    }
-    /* Tell the receiver there is no more: it will read 0 bytes (end of stream) at the end. */
-    if (shutdown(client_socket, SHUT_WR) < 0)
-        fail("shutdown");
-
-    /* TCP, part 3: read only once all 11 bytes are there, so that the output is the same on
-     * every run. SO_RCVLOWAT ("receive low-water mark") makes recv wait until at least 11
-     * bytes are queued (or the stream ends). It does not glue anything together: the bytes
-     * are already one undivided stream in the receive buffer; it only chooses *when* we look.
-     * On a real network the same 11 bytes could come out as 1+10, 6+5, 11, ... */
-    int low_water = TOTAL_BYTES;
-    if (setsockopt(connection_socket, SOL_SOCKET, SO_RCVLOWAT, &low_water, sizeof low_water) < 0)
-        fail("setsockopt SO_RCVLOWAT");
-    /* Python: data = conn.recv(1024), until it returns b"" */
-    for (int i = 1;; i++) {
-        length = receive(connection_socket, buffer, sizeof buffer);
-        if (length < 0)
-            fail("recv");
-        if (length == 0) {
-            printf("TCP recv %d: 0 bytes: the sender closed, end of the stream\n", i);
-            break;
-        }
-        printf("TCP recv %d: %zd bytes: %.*s\n", i, length, (int)length, buffer);
-    }
-    close(connection_socket);
-    close(client_socket);
-    close(server_socket);
-
-    /* UDP, part 1: a receiving socket on a free port and a sending socket. No listen, no
-     * accept, no connect. Python: receiver.bind(("127.0.0.1", 0)) */
-    struct sockaddr_in receiver_address;
-    int receiver_socket = bound_socket(SOCK_DGRAM, &receiver_address);
-    int sender_socket = socket(AF_INET, SOCK_DGRAM, 0);
-    if (sender_socket < 0)
-        fail("socket");
-
-    /* UDP, part 2: three sendto calls, three datagrams. Python: sender.sendto(b"one", addr)
-     * (No send-all loop: a datagram goes whole or not at all.) */
-    for (int i = 0; i < MESSAGES; i++) {
-        ssize_t sent;
-        do
-            sent = sendto(sender_socket, messages[i], strlen(messages[i]), 0,
-                          (struct sockaddr *)&receiver_address, sizeof receiver_address);
-        while (sent < 0 && errno == EINTR);
-        if (sent < 0)
-            fail("sendto");
-        printf("UDP sendto %d: %zd bytes: %s\n", i + 1, sent, messages[i]);
-    }
-
-    /* UDP, part 3: three recvfrom calls with the same 1024-byte buffer as TCP. Each returns
-     * exactly one datagram, however much room there is. (recvfrom waits for a datagram, so
-     * the reads always see the three in full; on loopback they are never reordered.)
-     * Python: data, address = receiver.recvfrom(1024) */
-    for (int i = 1; i <= MESSAGES; i++) {
-        struct sockaddr_in sender_address;
-        socklen_t address_length = sizeof sender_address;
-        do
-            length = recvfrom(receiver_socket, buffer, sizeof buffer, 0,
-                              (struct sockaddr *)&sender_address, &address_length);
-        while (length < 0 && errno == EINTR);
-        if (length < 0)
-            fail("recvfrom");
-        printf("UDP recvfrom %d: %zd bytes: %.*s\n", i, length, (int)length, buffer);
-    }
-    close(sender_socket);
-    close(receiver_socket);
-
-    printf("TCP kept the bytes but not the boundaries; UDP kept each datagram whole.\n");
-    return 0;
+/* A call failed: one line, "stream_vs_datagram: connect 127.0.0.1: <reason>", exit 1. */
+static void fail(const char *call)
+{
+    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
+    exit(1);
 }

@@ -1,17 +1,20 @@
 /*
  * udp_receiver: receives UDP datagrams and prints each one with the address it came from.
  *
- * Usage: udp_receiver [PORT] [-n COUNT]
+ * Usage: udp_receiver [-n COUNT] [PORT]
  *
- * Mirrors the notes, "UDP": the server side is socket(SOCK_DGRAM), bind, then recvfrom in a
- * loop. There is no listen and no accept: no connection is ever made, each datagram simply
- * arrives with the sender's address and port attached.
+ * Mirrors the notes, "UDP": the receiver is socket(SOCK_DGRAM), bind, then recvfrom(1024)
+ * in a loop. No listen, no accept: no connection is ever made, each datagram simply arrives
+ * with the sender's address and port attached. PORT defaults to 5000 (0: the system picks a
+ * free port, shown on the first line). It stops after the datagram "exit" or after COUNT
+ * datagrams, and on Ctrl-C (SIGINT) or SIGTERM, with status 0.
  *
- * PORT defaults to 5000; 0 lets the system pick a free port (the first line shows it).
- * It stops after the datagram "exit" (printing "Got 'exit', stopping") or after COUNT
- * datagrams (printing "Got COUNT datagrams, stopping"), and exits 0.
- * Each datagram is read into a 1024-byte buffer: a bigger one is reported as
- * "(2000 bytes, truncated to 1024)" and the rest of it is gone for good.
+ * The notes' message model (one recv = one message) really holds here: a datagram is one
+ * message, never merged with the next and never split. It speaks the notes' format: the
+ * notes' Python sender and udp_sender both send bare datagrams (no newline); "exit" with one
+ * trailing "\n" or "\r\n" (as `echo` or nc sends it) stops it too. The peer's bytes are
+ * printed escaped (\n, \t, \xHH...), so a datagram can never garble the terminal. A datagram
+ * bigger than the 1024-byte buffer is cut, and the line says so ("truncated to 1024").
  *
  * Try:
  *   terminal 1:  ./udp_receiver 5000
@@ -29,6 +32,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,44 +42,237 @@
 #include <unistd.h>
 
 #define PROGRAM "udp_receiver"
-#define USAGE "Usage: udp_receiver [PORT] [-n COUNT]"
+#define USAGE "Usage: udp_receiver [-n COUNT] [PORT]"
+#define DESCRIPTION                                                                            \
+    "Receives UDP datagrams on PORT (default 5000; 0: any free port) and prints each one\n"    \
+    "with the address it came from. Stops after the datagram 'exit', after COUNT datagrams,\n" \
+    "or on Ctrl-C."
 #define DEFAULT_PORT 5000
 #define MAX_COUNT 1000000
-/* The receive buffer: deliberately small, so that truncation is easy to see. */
+/* The receive buffer, as in the notes' recvfrom(1024). A bigger datagram is cut: the rest is
+ * gone. (`cc -DBUFFER_SIZE=16 ...` builds a copy with a smaller one, for "Things to try".) */
+#ifndef BUFFER_SIZE
 #define BUFFER_SIZE 1024
+#endif
 
-/* Print a usage problem on one line and exit 2. */
-static void usage_error(const char *problem)
+/* One datagram as recvfrom/recvmsg hands it over: the bytes, who sent them, and whether
+ * they were cut because the datagram did not fit. */
+struct datagram {
+    unsigned char data[BUFFER_SIZE];
+    struct sockaddr_storage sender;
+    socklen_t sender_length;
+    int truncated;
+};
+
+/* Set by the SIGINT/SIGTERM handler; the receive loop checks it. */
+static volatile sig_atomic_t stop_requested = 0;
+
+/* ---- Helpers, in the order main uses them (their code is below main) ---- */
+static void parse_arguments(int argc, char *argv[], long *count, int *port); /* options, PORT */
+static void set_up_signals(void);                    /* Ctrl-C/SIGTERM stop the loop, exit 0 */
+static void on_signal(int signal_number);            /* the handler: sets stop_requested */
+static int bind_any(int fd, int family, int port);   /* step 2: bind "" (any address), PORT */
+static ssize_t receive_datagram(int fd, struct datagram *d);  /* step 3: recvmsg, MSG_TRUNC */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
+static void print_escaped(const unsigned char *data, size_t length); /* \n, \t, \xHH... */
+static int is_exit(const unsigned char *data, size_t length);        /* "exit", "exit\n" */
+static void fail(const char *call, const char *where);               /* one line, exit 1 */
+static long parse_number(const char *text, const char *what, long min, long max); /* strict */
+static void usage_error(const char *format, ...);                    /* one line, exit 2 */
+
+int main(int argc, char *argv[])
 {
-    fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
-    exit(2);
-}
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    long count = 0;                   /* 0: no limit */
+    int port = DEFAULT_PORT;
+    parse_arguments(argc, argv, &count, &port);
+    set_up_signals();
 
-/* Parse a decimal number in [min, max]; no sign tricks, no trailing junk. -1 if bad. */
-static long parse_number(const char *text, long min, long max)
-{
-    char *end;
-    long value;
-
-    if (text[0] < '0' || text[0] > '9')
-        return -1;
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value < min || value > max)
-        return -1;
-    return value;
-}
-
-/* Parse a port (0..65535) or exit 2 with the conventional message. */
-static int parse_port(const char *text)
-{
-    long port = parse_number(text, 0, 65535);
-
-    if (port < 0) {
-        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROGRAM, text);
-        exit(2);
+    /* 1. Create a datagram socket. Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+     *    We ask for IPv6 with IPV6_V6ONLY off: one socket then receives from IPv4 senders
+     *    too (they appear as ::ffff:a.b.c.d). Without IPv6 on the system: plain IPv4. */
+    int family = AF_INET6;
+    int receiver_socket = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (receiver_socket < 0) {
+        family = AF_INET;
+        receiver_socket = socket(AF_INET, SOCK_DGRAM, 0);
+        if (receiver_socket < 0)
+            fail("socket", "");
     }
-    return (int)port;
+    /* (No SO_REUSEADDR, unlike the TCP servers: UDP has no TIME_WAIT to step over, and on
+     * Linux SO_REUSEADDR on UDP lets two sockets share one port, so a second receiver on the
+     * same port would start silently instead of failing with "Address already in use".) */
+
+    /* 2. Bind to every local address on PORT. Python: s.bind(("", 5000)) */
+    int bound_port = bind_any(receiver_socket, family, port);
+    printf("Listening on port %d\n", bound_port);
+    char where[32];
+    snprintf(where, sizeof where, "port %d", bound_port);
+
+    long received = 0;
+    while (!stop_requested) {
+        /* 3. Wait for one datagram. Python: data, addr = s.recvfrom(1024)
+         *    (A signal landing between the check above and this call is handled, but the
+         *    call waits on until the next datagram: 03's README, "the window", explains.) */
+        struct datagram d = {0};
+        ssize_t length = receive_datagram(receiver_socket, &d);
+        if (length < 0 && errno == EINTR)
+            continue; /* a signal: the loop condition decides */
+        if (length < 0)
+            fail("recvmsg", where);
+        received++;
+
+        /* 4. Print who sent it and what. Python: print(addr, data) */
+        char sender_text[NI_MAXHOST + NI_MAXSERV + 16];
+        format_address((struct sockaddr *)&d.sender, d.sender_length, sender_text, sizeof sender_text);
+        size_t kept = (size_t)length < sizeof d.data ? (size_t)length : sizeof d.data;
+        if (d.truncated && (size_t)length > kept)
+            printf("From %s (%zd bytes, truncated to %zu): ", sender_text, length, kept);
+        else if (d.truncated) /* not Linux: the real size is unknown */
+            printf("From %s (over %zu bytes, truncated to %zu): ", sender_text, kept, kept);
+        else
+            printf("From %s (%zd bytes): ", sender_text, length);
+        print_escaped(d.data, kept);
+        putchar('\n');
+
+        /* 5. Stop on "exit" or after COUNT datagrams. */
+        if (is_exit(d.data, (size_t)length)) {
+            printf("Got 'exit', stopping\n");
+            break;
+        }
+        if (count > 0 && received >= count) {
+            printf("Got %ld datagram%s, stopping\n", received, received == 1 ? "" : "s");
+            break;
+        }
+    }
+    if (stop_requested)
+        printf("Stopped by a signal after %ld datagram%s\n", received, received == 1 ? "" : "s");
+
+    /* 6. Close. Python: s.close() */
+    close(receiver_socket);
+    return 0;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Step 2: fill in the wildcard address ("" in Python: every local address) with PORT, bind,
+ * and return the port really bound (the system's choice when PORT is 0). */
+static int bind_any(int fd, int family, int port)
+{
+    char where[32];
+    snprintf(where, sizeof where, "port %d", port);
+    struct sockaddr_storage address;
+    socklen_t length;
+    memset(&address, 0, sizeof address);
+    if (family == AF_INET6) {
+        int off = 0; /* accept IPv4 senders as well */
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
+            fail("setsockopt IPV6_V6ONLY", where);
+        struct sockaddr_in6 *any6 = (struct sockaddr_in6 *)&address;
+        any6->sin6_family = AF_INET6;
+        any6->sin6_addr = in6addr_any;
+        any6->sin6_port = htons((unsigned short)port);
+        length = sizeof *any6;
+    } else {
+        struct sockaddr_in *any4 = (struct sockaddr_in *)&address;
+        any4->sin_family = AF_INET;
+        any4->sin_addr.s_addr = htonl(INADDR_ANY);
+        any4->sin_port = htons((unsigned short)port);
+        length = sizeof *any4;
+    }
+    if (bind(fd, (struct sockaddr *)&address, length) < 0)
+        fail("bind", where);
+    length = sizeof address; /* ask which port we really got: it matters when PORT was 0 */
+    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", where);
+    return family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&address)->sin6_port)
+                              : ntohs(((struct sockaddr_in *)&address)->sin_port);
+}
+
+/* Step 3. recvfrom(fd, data, size, 0, from, from_length) is the notes' call, and would do;
+ * recvmsg is its general form, and it also reports MSG_TRUNC in msg_flags: "this datagram
+ * was bigger than your buffer". UDP never splits a datagram across two reads: what did not
+ * fit is thrown away by the kernel, so this is the only way to know anything was lost.
+ * recvmsg takes one struct msghdr: msg_name/msg_namelen are recvfrom's address arguments,
+ * msg_iov is a list of buffers (struct iovec: base and length; we pass one), and msg_flags
+ * comes back with what happened. Returns the length (-1 and errno on failure): on Linux the
+ * datagram's real length, which may be more than fits in d->data. */
+static ssize_t receive_datagram(int fd, struct datagram *d)
+{
+    struct iovec chunk = {.iov_base = d->data, .iov_len = sizeof d->data};
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = &d->sender;
+    message.msg_namelen = sizeof d->sender;
+    message.msg_iov = &chunk;
+    message.msg_iovlen = 1;
+    int flags = 0;
+#ifdef __linux__
+    /* Linux extra: with MSG_TRUNC passed in, recvmsg returns the datagram's real length even
+     * when it did not fit (elsewhere we only learn that it did not fit). */
+    flags = MSG_TRUNC;
+#endif
+    ssize_t length = recvmsg(fd, &message, flags);
+    d->sender_length = message.msg_namelen;
+    d->truncated = (message.msg_flags & MSG_TRUNC) != 0;
+    return length;
+}
+
+/* The handler only sets a flag (all a handler may safely do). Installed without SA_RESTART,
+ * so the recvmsg it interrupts returns -1 with errno EINTR and the loop sees the flag. */
+static void on_signal(int signal_number)
+{
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void set_up_signals(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART */
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    /* No SIGPIPE to ignore: this program never writes to a socket. */
+}
+
+/* Options first, then at most one operand, PORT (the POSIX utility conventions). "+" makes
+ * getopt stop at the first operand everywhere (GNU getopt would otherwise reorder argv). A
+ * negative number such as -1 is an operand (a bad port), not an option. */
+static void parse_arguments(int argc, char *argv[], long *count, int *port)
+{
+    opterr = 0; /* we print our own messages */
+    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
+        int option = 'h';
+        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+:hn:")) == -1)
+            break;
+        if (option == 'h') {
+            printf("%s\n%s\n", USAGE, DESCRIPTION);
+            exit(0);
+        } else if (option == 'n')
+            *count = parse_number(optarg, "count", 1, MAX_COUNT);
+        else if (option == ':' || optopt == 'n') /* macOS getopt reads "+" as a letter: '?' */
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
+        else
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+    }
+    if (argc - optind > 1)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    if (optind < argc)
+        *port = (int)parse_number(argv[optind], "port", 0, 65535);
+}
+
+/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
+ * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
+static long parse_number(const char *text, const char *what, long min, long max)
+{
+    size_t digits = strspn(text, "0123456789");
+    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
+    if (value < min || value > max)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
 }
 
 /* Turn a socket address into "127.0.0.1 port 40222" (numeric, IPv4-mapped shown as IPv4). */
@@ -94,8 +292,8 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
 }
 
 /* Write LENGTH bytes of DATA to stdout, printable ASCII as is and anything else escaped
- * (\n, \r, \t, \\, \xHH), so that a datagram can never garble the terminal or the log. */
-static void print_safely(const unsigned char *data, size_t length)
+ * (\\, \n, \r, \t, \xHH), so that a datagram can never garble the terminal or the log. */
+static void print_escaped(const unsigned char *data, size_t length)
 {
     for (size_t i = 0; i < length; i++) {
         unsigned char c = data[i];
@@ -114,7 +312,8 @@ static void print_safely(const unsigned char *data, size_t length)
     }
 }
 
-/* Is this datagram the word "exit" (a trailing newline, as `echo` sends it, is allowed)? */
+/* Is this datagram the word "exit"? One trailing "\n" or "\r\n" is allowed, as `echo`, nc
+ * and telnet send it; the notes' Python sender sends it bare. */
 static int is_exit(const unsigned char *data, size_t length)
 {
     return (length == 4 && memcmp(data, "exit", 4) == 0) ||
@@ -122,177 +321,21 @@ static int is_exit(const unsigned char *data, size_t length)
            (length == 6 && memcmp(data, "exit\r\n", 6) == 0);
 }
 
-int main(int argc, char *argv[])
+/* A call failed at run time: "udp_receiver: bind port 5000: Address already in use", exit 1. */
+static void fail(const char *call, const char *where)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where, strerror(errno));
+    exit(1);
+}
 
-    const char *port_text = NULL;
-    long count = 0; /* 0: no limit */
-
-    /* Options may come before or after the operand. getopt is told to stop at the first
-     * operand ("+": what macOS always does); the loop takes it and goes on. A negative
-     * number such as -1 is an operand (a bad port), not an option; after "--" every
-     * argument is an operand. */
-    opterr = 0;
-    int only_operands = 0;
-    while (optind < argc) {
-        const char *argument = argv[optind];
-        int before = optind, option = -1;
-        if (!only_operands && !(argument[0] == '-' && isdigit((unsigned char)argument[1])))
-            option = getopt(argc, argv, "+:hn:");
-        if (option == -1) {
-            if (optind > before) { /* getopt skipped "--" */
-                only_operands = 1;
-                continue;
-            }
-            if (port_text != NULL)
-                usage_error("too many operands");
-            port_text = argv[optind++];
-            continue;
-        }
-        switch (option) {
-        case 'h':
-            printf("%s\n", USAGE);
-            return 0;
-        case 'n':
-            count = parse_number(optarg, 1, MAX_COUNT);
-            if (count < 0) {
-                fprintf(stderr, "%s: bad count '%s': expected a number from 1 to %d\n",
-                        PROGRAM, optarg, MAX_COUNT);
-                return 2;
-            }
-            break;
-        default: { /* ':' or, where getopt ignores the ':' after '+', '?' for "-n" alone */
-            char problem[64];
-            if (option == ':' || optopt == 'n')
-                snprintf(problem, sizeof problem, "option '-%c' needs a value", optopt);
-            else
-                snprintf(problem, sizeof problem, "unknown option '-%c'", optopt);
-            usage_error(problem);
-        }
-        }
-    }
-    int port = port_text != NULL ? parse_port(port_text) : DEFAULT_PORT;
-
-    /* 1. Create a datagram socket. Python: s = socket.socket(AF_INET6, SOCK_DGRAM)
-     *    One IPv6 socket with IPV6_V6ONLY off receives from IPv4 senders too (they appear as
-     *    ::ffff:a.b.c.d). Where the system has no IPv6 at all, fall back to plain IPv4. */
-    int server_socket = socket(AF_INET6, SOCK_DGRAM, 0);
-    int family = AF_INET6;
-    if (server_socket < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
-        server_socket = socket(AF_INET, SOCK_DGRAM, 0);
-        family = AF_INET;
-    }
-    if (server_socket < 0) {
-        fprintf(stderr, "%s: socket: %s\n", PROGRAM, strerror(errno));
-        return 1;
-    }
-    if (family == AF_INET6) {
-        int off = 0;
-        if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
-            fprintf(stderr, "%s: setsockopt IPV6_V6ONLY: %s\n", PROGRAM, strerror(errno));
-            close(server_socket);
-            return 1;
-        }
-    }
-    /* No SO_REUSEADDR here, unlike the TCP servers: UDP has no TIME_WAIT to step over, and
-     * on Linux SO_REUSEADDR on UDP lets two sockets share one port, so a second receiver on
-     * the same port would start silently instead of failing with "Address already in use". */
-
-    /* 2. Bind to every local address on PORT. Python: s.bind(("", port)) */
-    struct sockaddr_storage server_address;
-    socklen_t server_address_length;
-    memset(&server_address, 0, sizeof server_address);
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *any6 = (struct sockaddr_in6 *)&server_address;
-        any6->sin6_family = AF_INET6;
-        any6->sin6_addr = in6addr_any;
-        any6->sin6_port = htons((unsigned short)port);
-        server_address_length = sizeof *any6;
-    } else {
-        struct sockaddr_in *any4 = (struct sockaddr_in *)&server_address;
-        any4->sin_family = AF_INET;
-        any4->sin_addr.s_addr = htonl(INADDR_ANY);
-        any4->sin_port = htons((unsigned short)port);
-        server_address_length = sizeof *any4;
-    }
-    if (bind(server_socket, (struct sockaddr *)&server_address, server_address_length) < 0) {
-        fprintf(stderr, "%s: bind port %d: %s\n", PROGRAM, port, strerror(errno));
-        close(server_socket);
-        return 1;
-    }
-
-    /* Ask which port we really got (it matters when PORT was 0). */
-    server_address_length = sizeof server_address;
-    if (getsockname(server_socket, (struct sockaddr *)&server_address, &server_address_length) < 0) {
-        fprintf(stderr, "%s: getsockname: %s\n", PROGRAM, strerror(errno));
-        close(server_socket);
-        return 1;
-    }
-    int bound_port = family == AF_INET6
-                         ? ntohs(((struct sockaddr_in6 *)&server_address)->sin6_port)
-                         : ntohs(((struct sockaddr_in *)&server_address)->sin_port);
-    printf("Listening on port %d\n", bound_port);
-
-    /* 3. Receive datagrams. Python: data, client_address = s.recvfrom(1024)
-     *    We use recvmsg, recvfrom's big brother, because it also reports MSG_TRUNC: "this
-     *    datagram was bigger than your buffer". UDP never splits a datagram across two reads;
-     *    what did not fit is thrown away by the kernel. */
-    long received = 0;
-    for (;;) {
-        unsigned char data[BUFFER_SIZE];
-        struct sockaddr_storage client_address;
-        struct iovec chunk = {.iov_base = data, .iov_len = sizeof data};
-        struct msghdr message;
-        memset(&message, 0, sizeof message);
-        message.msg_name = &client_address;
-        message.msg_namelen = sizeof client_address;
-        message.msg_iov = &chunk;
-        message.msg_iovlen = 1;
-
-        int flags = 0;
-#ifdef __linux__
-        /* Linux extra: with MSG_TRUNC passed in, recvmsg returns the datagram's real length
-         * even when it did not fit (elsewhere we only learn that it did not fit). */
-        flags = MSG_TRUNC;
-#endif
-        ssize_t length = recvmsg(server_socket, &message, flags);
-        if (length < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "%s: recvmsg port %d: %s\n", PROGRAM, bound_port, strerror(errno));
-            close(server_socket);
-            return 1;
-        }
-        received++;
-
-        char client_text[NI_MAXHOST + NI_MAXSERV + 16];
-        format_address((struct sockaddr *)&client_address, message.msg_namelen, client_text,
-                       sizeof client_text);
-        size_t kept = (size_t)length < sizeof data ? (size_t)length : sizeof data;
-        if (message.msg_flags & MSG_TRUNC) {
-            if ((size_t)length > sizeof data)
-                printf("From %s (%zd bytes, truncated to %zu): ", client_text, length, kept);
-            else /* not Linux: the real size is unknown */
-                printf("From %s (over %zu bytes, truncated to %zu): ", client_text, kept, kept);
-        } else {
-            printf("From %s (%zd bytes): ", client_text, length);
-        }
-        print_safely(data, kept);
-        putchar('\n');
-
-        /* 4. Stop on "exit" or after COUNT datagrams. */
-        if (is_exit(data, (size_t)length)) {
-            printf("Got 'exit', stopping\n");
-            break;
-        }
-        if (count > 0 && received >= count) {
-            printf("Got %ld datagram%s, stopping\n", received, received == 1 ? "" : "s");
-            break;
-        }
-    }
-
-    /* 5. Close. Python: s.close() */
-    close(server_socket);
-    return 0;
+/* A mistake on the command line: one line on stderr, exit 2. */
+static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
 }

@@ -3,13 +3,16 @@
  *
  * Usage: udp_sender HOST PORT MESSAGE...
  *
- * Mirrors the notes, "UDP": the client side is socket(SOCK_DGRAM) and then sendto(data,
+ * Mirrors the notes, "UDP": the sender is socket(SOCK_DGRAM) and then sendto(data,
  * (host, port)) for every message. No connect, no handshake: the sender only needs the
  * receiver's address and port. Nothing tells it whether anybody received the datagram;
  * sending to a port where nobody listens "succeeds" too.
  *
- * When HOST has several addresses, the first one that a socket can be created for is used
- * (all datagrams go there). A MESSAGE starting with '-' goes after "--".
+ * It speaks the notes' format: each MESSAGE is sent bare, exactly as typed (no newline
+ * added), one datagram each, so the notes' Python receiver and udp_receiver both get it as
+ * one message. Every argument after HOST is an operand, so a message may start with '-'.
+ * When HOST has several addresses, the first one a socket can be created for gets every
+ * datagram. PORT 0 can never work for a sender: it is refused as a usage error.
  *
  * Try:
  *   terminal 1:  ./udp_receiver 5000
@@ -27,6 +30,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,26 +40,120 @@
 
 #define PROGRAM "udp_sender"
 #define USAGE "Usage: udp_sender HOST PORT MESSAGE..."
+#define DESCRIPTION                                                                          \
+    "Sends each MESSAGE as one UDP datagram to HOST PORT (no connection, no newline added).\n" \
+    "'Sent' means handed to this machine's kernel, not received by anybody."
 
-/* Print a usage problem on one line and exit 2. */
-static void usage_error(const char *problem)
+/* ---- Helpers, in the order main uses them (their code is below main) ---- */
+static int parse_arguments(int argc, char *argv[]);  /* options; returns the first operand */
+static long parse_number(const char *text, const char *what, long min, long max); /* strict */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
+static void usage_error(const char *format, ...);    /* one line on stderr, exit 2 */
+
+int main(int argc, char *argv[])
 {
-    fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
-    exit(2);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
+     * ignored, the call fails with EPIPE instead and we report it. (UDP hardly ever does
+     * this, but every program here that writes to sockets follows the same rule.) */
+    signal(SIGPIPE, SIG_IGN);
+    int first = parse_arguments(argc, argv);
+    const char *host = argv[first], *port = argv[first + 1];
+
+    /* 1. Find the receiver's addresses: IPv4 or IPv6, datagram sockets. Python does this
+     *    inside sendto, on every call: s.sendto(data, (host, port)) */
+    struct addrinfo hints, *results;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    int rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0) {
+        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
+        return 1;
+    }
+
+    /* 2. Create a socket for the first address we can.
+     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+     *    There is no connect to try: with UDP nothing is sent until sendto, and a successful
+     *    sendto says nothing about whether anyone listens. */
+    int sender_socket = -1, saved_errno = 0;
+    struct addrinfo *receiver;
+    for (receiver = results; receiver != NULL; receiver = receiver->ai_next) {
+        sender_socket = socket(receiver->ai_family, receiver->ai_socktype, receiver->ai_protocol);
+        if (sender_socket >= 0)
+            break;
+        saved_errno = errno;
+    }
+    if (sender_socket < 0) {
+        fprintf(stderr, "%s: socket %s: %s\n", PROGRAM, host, strerror(saved_errno));
+        freeaddrinfo(results);
+        return 1;
+    }
+    char receiver_text[NI_MAXHOST + NI_MAXSERV + 16];
+    format_address(receiver->ai_addr, receiver->ai_addrlen, receiver_text, sizeof receiver_text);
+
+    /* 3. One sendto per MESSAGE, bare: each becomes exactly one datagram.
+     *    Python: s.sendto(message.encode(), (host, port))
+     *    No send-all loop here: a datagram leaves whole or not at all (a message too big
+     *    for one datagram fails with EMSGSIZE), never in pieces. */
+    int status = 0;
+    for (int i = first + 2; i < argc; i++) {
+        size_t length = strlen(argv[i]);
+        ssize_t sent;
+        do
+            sent = sendto(sender_socket, argv[i], length, 0, receiver->ai_addr, receiver->ai_addrlen);
+        while (sent < 0 && errno == EINTR);
+        if (sent < 0) {
+            fprintf(stderr, "%s: sendto %s: %s\n", PROGRAM, receiver_text, strerror(errno));
+            status = 1;
+            break;
+        }
+        /* "Sent" means: handed to our own kernel. Not: received by anybody. */
+        printf("Sent %zd bytes to %s\n", sent, receiver_text);
+    }
+
+    /* 4. Close. Python: s.close() */
+    close(sender_socket);
+    freeaddrinfo(results);
+    return status;
 }
 
-/* Check that TEXT is a port number (0..65535, digits only) or exit 2. */
-static void check_port(const char *text)
-{
-    char *end;
-    long port;
+/* ---- Plumbing: read after the lesson ---- */
 
-    errno = 0;
-    port = text[0] >= '0' && text[0] <= '9' ? strtol(text, &end, 10) : -1;
-    if (port < 0 || errno != 0 || *end != '\0' || port > 65535) {
-        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROGRAM, text);
-        exit(2);
+/* Options first (only -h), then HOST PORT MESSAGE... (the POSIX utility conventions). "+"
+ * makes getopt stop at the first operand everywhere (GNU getopt would otherwise reorder
+ * argv and take a message such as "-x" for an option). A negative number such as -1 is an
+ * operand, not an option. Checks HOST and PORT; returns the index of HOST in argv. */
+static int parse_arguments(int argc, char *argv[])
+{
+    opterr = 0; /* we print our own messages */
+    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
+        int option = 'h';
+        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+h")) == -1)
+            break;
+        if (option != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
     }
+    if (argc - optind < 3)
+        usage_error("missing operand (try '%s -h')", PROGRAM);
+    const char *host = argv[optind], *port = argv[optind + 1];
+    if (host[0] == '\0')
+        usage_error("bad host '': expected a name or an address");
+    parse_number(port, "port", 1, 65535); /* nobody can receive on 0: it means "any port" */
+    return optind;
+}
+
+/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
+ * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
+static long parse_number(const char *text, const char *what, long min, long max)
+{
+    size_t digits = strspn(text, "0123456789");
+    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
+    if (value < min || value > max)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
 }
 
 /* Turn a socket address into "127.0.0.1 port 40222" (numeric, IPv4-mapped shown as IPv4). */
@@ -73,114 +171,14 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
     snprintf(out, size, "%s port %s", shown, port);
 }
 
-int main(int argc, char *argv[])
+/* A mistake on the command line: one line on stderr, exit 2. */
+static void usage_error(const char *format, ...)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
-     * ignored, the call fails with EPIPE instead and we report it. (UDP hardly ever does
-     * this, but every program here that writes to sockets follows the same rule.) */
-    signal(SIGPIPE, SIG_IGN);
-
-    /* Operands: HOST, PORT, then one or more MESSAGEs. Options may come before or after
-     * them: getopt is told to stop at the first operand ("+": what macOS always does); the
-     * loop takes it and goes on. A negative number such as -1 is an operand (a bad port, or
-     * a message), not an option; after "--" every argument is an operand, so a message may
-     * start with '-'. */
-    char **operand = calloc((size_t)argc, sizeof *operand);
-    if (operand == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROGRAM);
-        return 1;
-    }
-    int operands = 0;
-    opterr = 0;
-    int only_operands = 0;
-    while (optind < argc) {
-        const char *argument = argv[optind];
-        int before = optind, option = -1;
-        if (!only_operands && !(argument[0] == '-' && isdigit((unsigned char)argument[1])))
-            option = getopt(argc, argv, "+h");
-        if (option == -1) {
-            if (optind > before) /* getopt skipped "--" */
-                only_operands = 1;
-            else
-                operand[operands++] = argv[optind++];
-            continue;
-        }
-        if (option == 'h') {
-            printf("%s\n", USAGE);
-            free(operand);
-            return 0;
-        }
-        char problem[64];
-        snprintf(problem, sizeof problem, "unknown option '-%c'", optopt);
-        free(operand);
-        usage_error(problem);
-    }
-    if (operands < 3) {
-        free(operand);
-        usage_error(operands < 2 ? "missing operand: HOST PORT MESSAGE..." : "missing operand: MESSAGE...");
-    }
-    const char *host = operand[0];
-    const char *port = operand[1];
-    check_port(port);
-
-    /* 1. Find the receiver's addresses: IPv4 or IPv6, datagram sockets.
-     *    Python: socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM) */
-    struct addrinfo hints, *results;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    int rc = getaddrinfo(host, port, &hints, &results);
-    if (rc != 0) {
-        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
-        free(operand);
-        return 1;
-    }
-
-    /* 2. Create a socket for the first address we can. Python: s = socket.socket(AF_INET,
-     *    SOCK_DGRAM). There is no connect to try: with UDP nothing is sent until sendto, and
-     *    a failed sendto says nothing about whether anyone listens. */
-    int client_socket = -1;
-    struct addrinfo *receiver;
-    int saved_errno = 0;
-    for (receiver = results; receiver != NULL; receiver = receiver->ai_next) {
-        client_socket = socket(receiver->ai_family, receiver->ai_socktype, receiver->ai_protocol);
-        if (client_socket >= 0)
-            break;
-        saved_errno = errno;
-    }
-    if (client_socket < 0) {
-        fprintf(stderr, "%s: socket %s: %s\n", PROGRAM, host, strerror(saved_errno));
-        freeaddrinfo(results);
-        free(operand);
-        return 1;
-    }
-    char receiver_text[NI_MAXHOST + NI_MAXSERV + 16];
-    format_address(receiver->ai_addr, receiver->ai_addrlen, receiver_text, sizeof receiver_text);
-
-    /* 3. One sendto per MESSAGE: each becomes exactly one datagram. Python:
-     *    s.sendto(message.encode(), (host, port))
-     *    No send-all loop here: a datagram leaves whole or not at all (too big gives
-     *    EMSGSIZE), never in pieces. */
-    int status = 0;
-    for (int i = 2; i < operands; i++) {
-        size_t length = strlen(operand[i]);
-        ssize_t sent;
-        do
-            sent = sendto(client_socket, operand[i], length, 0, receiver->ai_addr, receiver->ai_addrlen);
-        while (sent < 0 && errno == EINTR);
-        if (sent < 0) {
-            fprintf(stderr, "%s: sendto %s: %s\n", PROGRAM, receiver_text, strerror(errno));
-            status = 1;
-            break;
-        }
-        /* "Sent" means: handed to our own kernel. Not: received by anybody. */
-        printf("Sent %zd bytes to %s\n", sent, receiver_text);
-    }
-
-    /* 4. Close. Python: s.close() */
-    close(client_socket);
-    freeaddrinfo(results);
-    free(operand);
-    return status;
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
 }

@@ -1,0 +1,318 @@
+/*
+ * unix_socket: the notes' TCP exchange and a few datagrams, over a Unix-domain socket.
+ *
+ * Usage: unix_socket
+ *
+ * Mirrors the notes, "socket families": AF_INET and AF_INET6 reach other machines, AF_UNIX
+ * only processes on the same machine. This program makes a new temporary directory
+ * (mkdtemp), plays both ends of the notes' first exchange there (a client sends "Hello,
+ * server, I'm client Xiaohei!", the server answers) with SOCK_STREAM, then sends three
+ * datagrams with SOCK_DGRAM, and removes the directory. What changes from lessons 02-05:
+ * the family (AF_UNIX) and the address, which is a path in the file system (no IP address,
+ * no port, no getaddrinfo). What does not: socket, bind, listen, accept, connect, send,
+ * recv, sendto, recvfrom, close, and that a stream keeps bytes, not message boundaries.
+ *
+ * Try:
+ *   terminal 1:  ./unix_socket
+ *   (one terminal is enough: both ends are in this program; TMPDIR picks where the
+ *   directory is made, /tmp by default)
+ *
+ * See also: stream_vs_datagram.c, ../02-tcp-client/tcp_client.c, ../03-tcp-server/tcp_server.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define PROGRAM "unix_socket"
+#define USAGE "Usage: unix_socket"
+#define DESCRIPTION                                                                          \
+    "Runs the notes' client/server exchange over an AF_UNIX stream socket, then three\n"   \
+    "datagrams over AF_UNIX SOCK_DGRAM, in a new temporary directory that it removes."
+#define MESSAGE "Hello, server, I'm client Xiaohei!" /* the notes' client */
+#define REPLY "ok, the problem is being handled..."  /* 03's tcp_server */
+#define RECV_SIZE 1024                               /* Python: recv(1024) */
+
+/* The temporary directory and the socket files made in it, removed at exit. */
+static char directory[256];
+static char stream_path[272], receiver_path[272], sender_path[272];
+
+/* ---- Helpers, in the order main uses them (their code is below main) ---- */
+static void parse_arguments(int argc, char *argv[]);  /* only -h; no operands */
+static void make_directory(void);                      /* mkdtemp, and cleanup at exit */
+static struct sockaddr_un address_of(const char *path); /* the path in a sockaddr_un */
+static void bind_to(int fd, const char *path);         /* bind, or fail naming the path */
+static const char *path_of(const struct sockaddr_un *a, socklen_t length); /* or "" */
+static ssize_t receive(int fd, char *buffer, struct sockaddr_un *from, socklen_t *from_length);
+static void send_all(int fd, const char *data, size_t length); /* send until all is taken */
+static void remove_everything(void);                            /* unlink, rmdir (atexit) */
+static void fail(const char *call, const char *where);          /* one line, exit 1 */
+
+int main(int argc, char *argv[])
+{
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a socket whose peer has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send fails with EPIPE instead and we report it. */
+    signal(SIGPIPE, SIG_IGN);
+    parse_arguments(argc, argv);
+    char buffer[RECV_SIZE];
+    ssize_t length;
+    make_directory(); /* Python: directory = tempfile.mkdtemp() */
+
+    printf("SOCK_STREAM, the calls of lessons 02 and 03:\n");
+    /* 1. The server's socket: the family changes, nothing else.
+     *    Python: server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) */
+    int server_socket = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (server_socket < 0)
+        fail("socket", "AF_UNIX");
+
+    /* 2. Bind to a path: the address. Python: server.bind(directory + "/stream.sock")
+     *    (TCP: server.bind(("", 8989)), an IP address and a port.) */
+    bind_to(server_socket, stream_path);
+    printf("server: socket(AF_UNIX, SOCK_STREAM), bind %s: a path, no IP address, no port\n",
+           stream_path);
+    struct stat status; /* bind made a file: ls -l shows its type as 's' */
+    if (stat(stream_path, &status) == 0 && S_ISSOCK(status.st_mode))
+        printf("server: bind made that file, of type socket ('s' in ls -l)\n");
+
+    /* 3. Listen. Python: server.listen(128) */
+    if (listen(server_socket, 128) < 0)
+        fail("listen", stream_path);
+    printf("server: listen\n");
+
+    /* 4. The client connects to the same path. Python: client.connect(path)
+     *    No getaddrinfo: there is no name to look up, the path is the address. */
+    int client_socket = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (client_socket < 0)
+        fail("socket", "AF_UNIX");
+    struct sockaddr_un server_address = address_of(stream_path);
+    if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
+        fail("connect", stream_path);
+    printf("client: socket(AF_UNIX, SOCK_STREAM), connect %s\n", stream_path);
+
+    /* 5. Accept. Python: conn, addr = server.accept()
+     *    addr is '' in Python: a client that never called bind has no path, no name at all
+     *    (a TCP client always has an address: its IP and the port the system chose). */
+    struct sockaddr_un peer;
+    socklen_t peer_length = sizeof peer;
+    int connection_socket = accept(server_socket, (struct sockaddr *)&peer, &peer_length);
+    if (connection_socket < 0)
+        fail("accept", stream_path);
+    const char *client_path = path_of(&peer, peer_length);
+    printf("server: accept: the client's address: %s\n",
+           client_path[0] != '\0' ? client_path : "no path (it never called bind)");
+    peer_length = sizeof peer; /* and the client asks who it is connected to */
+    if (getpeername(client_socket, (struct sockaddr *)&peer, &peer_length) < 0)
+        fail("getpeername", stream_path);
+    printf("client: getpeername: %s\n", path_of(&peer, peer_length));
+
+    /* 6. The notes' exchange: send, recv, reply, recv, exactly as over TCP.
+     *    Python: client.send(msg.encode()); data = conn.recv(1024); conn.send(reply) ... */
+    send_all(client_socket, MESSAGE, strlen(MESSAGE));
+    printf("client: send %zu bytes: %s\n", strlen(MESSAGE), MESSAGE);
+    length = receive(connection_socket, buffer, NULL, NULL);
+    printf("server: recv %zd bytes: %.*s\n", length, (int)length, buffer);
+    send_all(connection_socket, REPLY, strlen(REPLY));
+    printf("server: send %zu bytes: %s\n", strlen(REPLY), REPLY);
+    length = receive(client_socket, buffer, NULL, NULL);
+    printf("client: recv %zd bytes: %.*s\n", length, (int)length, buffer);
+
+    /* 7. Close: the server's recv returns 0, end of the stream. Python: client.close() */
+    close(client_socket);
+    printf("client: close\n");
+    length = receive(connection_socket, buffer, NULL, NULL);
+    printf("server: recv %zd bytes: the client closed\n", length);
+    close(connection_socket);
+    close(server_socket);
+    printf("server: close (the file stays until it is unlinked)\n");
+
+    printf("SOCK_DGRAM, the calls of lesson 05:\n");
+    /* 8. A datagram receiver bound to a path, and a sender that binds too: without a path
+     *    of its own it could send, but nobody could answer it (a UDP sender is given a port
+     *    by the system; here nothing is given). Python: receiver.bind(path) */
+    int receiver_socket = socket(AF_UNIX, SOCK_DGRAM, 0);
+    int sender_socket = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (receiver_socket < 0 || sender_socket < 0)
+        fail("socket", "AF_UNIX");
+    bind_to(receiver_socket, receiver_path);
+    printf("receiver: socket(AF_UNIX, SOCK_DGRAM), bind %s\n", receiver_path);
+    bind_to(sender_socket, sender_path);
+    printf("sender: socket(AF_UNIX, SOCK_DGRAM), bind %s: so that it can be answered\n", sender_path);
+
+    /* 9. Three sendto, three recvfrom: one datagram each, as over UDP.
+     *    Python: sender.sendto(b"one", path); data, addr = receiver.recvfrom(1024) */
+    static const char *const words[] = {"one", "two", "three"};
+    struct sockaddr_un to = address_of(receiver_path), from;
+    socklen_t from_length;
+    for (int i = 0; i < 3; i++) {
+        if (sendto(sender_socket, words[i], strlen(words[i]), 0, (struct sockaddr *)&to, sizeof to) < 0)
+            fail("sendto", receiver_path);
+        printf("sender: sendto %s %zu bytes: %s\n", receiver_path, strlen(words[i]), words[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        length = receive(receiver_socket, buffer, &from, &from_length);
+        printf("receiver: recvfrom %zd bytes from %s: %.*s\n", length, path_of(&from, from_length),
+               (int)length, buffer);
+    }
+
+    /* 10. The answer goes to the address recvfrom gave: the sender's path.
+     *     Python: receiver.sendto(b"got 3", addr) */
+    if (sendto(receiver_socket, "got 3", 5, 0, (struct sockaddr *)&from, from_length) < 0)
+        fail("sendto", sender_path);
+    printf("receiver: sendto %s 5 bytes: got 3\n", sender_path);
+    length = receive(sender_socket, buffer, &from, &from_length);
+    printf("sender: recvfrom %zd bytes from %s: %.*s\n", length, path_of(&from, from_length),
+           (int)length, buffer);
+    close(receiver_socket);
+    close(sender_socket);
+
+    /* 11. Clean up: the socket files, then the directory (also at any exit, by atexit).
+     *     Python: os.unlink(path) ...; os.rmdir(directory) */
+    printf("Removing the socket files and the directory %s\n", directory);
+    remove_everything();
+    return 0;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Make a new, private directory: "$TMPDIR/unix_socket.XXXXXX" (/tmp when TMPDIR is unset
+ * or empty), mkdtemp replacing the X's. Socket files go in there: no other program's file
+ * can be in the way, and nobody else may create files in it (mode 0700). */
+static void make_directory(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    int n = snprintf(directory, sizeof directory, "%s/unix_socket.XXXXXX", base);
+    if (n < 0 || (size_t)n >= sizeof directory) {
+        fprintf(stderr, "%s: mkdtemp %s/unix_socket.XXXXXX: TMPDIR is too long\n", PROGRAM, base);
+        exit(1);
+    }
+    char template[sizeof directory];
+    memcpy(template, directory, sizeof template);
+    if (mkdtemp(directory) == NULL) {
+        directory[0] = '\0'; /* nothing to remove */
+        fail("mkdtemp", template);
+    }
+    atexit(remove_everything);
+    printf("Made the directory %s (mkdtemp)\n", directory);
+    snprintf(stream_path, sizeof stream_path, "%s/stream.sock", directory);
+    snprintf(receiver_path, sizeof receiver_path, "%s/receiver.sock", directory);
+    snprintf(sender_path, sizeof sender_path, "%s/sender.sock", directory);
+}
+
+/* A Unix-domain address: the family and a path, copied into sun_path. sun_path is a small
+ * fixed array (108 bytes on Linux, 104 on macOS), so a long path is refused here rather than
+ * cut: a cut path would name another file. */
+static struct sockaddr_un address_of(const char *path)
+{
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address.sun_path) {
+        fprintf(stderr, "%s: bind %s: longer than the %zu bytes sun_path holds\n", PROGRAM, path,
+                sizeof address.sun_path - 1);
+        exit(1); /* atexit removes the directory */
+    }
+    memcpy(address.sun_path, path, strlen(path) + 1);
+    return address;
+}
+
+/* Bind FD to PATH. bind creates the file; it fails with "Address already in use" if the
+ * path exists (a server left over from a crash: real servers unlink it first). */
+static void bind_to(int fd, const char *path)
+{
+    struct sockaddr_un address = address_of(path);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0)
+        fail("bind", path);
+}
+
+/* The path in an address that accept, getpeername or recvfrom filled in, or "" for a
+ * socket that never called bind (Linux returns just the family; others an empty path). */
+static const char *path_of(const struct sockaddr_un *a, socklen_t length)
+{
+    if (length <= offsetof(struct sockaddr_un, sun_path) || a->sun_path[0] == '\0')
+        return "";
+    return a->sun_path; /* the kernel ends it with '\0' (it fits: our paths are short) */
+}
+
+/* One recv (FROM NULL) or recvfrom of up to RECV_SIZE bytes, retried after signals. */
+static ssize_t receive(int fd, char *buffer, struct sockaddr_un *from, socklen_t *from_length)
+{
+    ssize_t length;
+    if (from_length != NULL)
+        *from_length = sizeof *from;
+    do
+        length = recvfrom(fd, buffer, RECV_SIZE, 0, (struct sockaddr *)from, from_length);
+    while (length < 0 && errno == EINTR);
+    if (length < 0)
+        fail(from != NULL ? "recvfrom" : "recv", directory);
+    return length;
+}
+
+/* Send all LENGTH bytes (send may take only part of them), retrying after signals. */
+static void send_all(int fd, const char *data, size_t length)
+{
+    while (length > 0) {
+        ssize_t sent = send(fd, data, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            fail("send", directory);
+        }
+        data += sent;
+        length -= (size_t)sent;
+    }
+}
+
+/* Remove the socket files (they stay after close, like any file) and the directory. Runs
+ * at the end and, through atexit, after any failure; a second run finds nothing to do. */
+static void remove_everything(void)
+{
+    const char *paths[] = {stream_path, receiver_path, sender_path};
+    for (int i = 0; i < 3; i++)
+        if (paths[i][0] != '\0')
+            unlink(paths[i]); /* ENOENT for a file never made: fine */
+    if (directory[0] != '\0' && rmdir(directory) == 0)
+        directory[0] = '\0';
+}
+
+/* No options but -h/--help, no operands. */
+static void parse_arguments(int argc, char *argv[])
+{
+    opterr = 0; /* we print our own messages; -1 is an operand (too many), not an option */
+    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
+        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
+        exit(2);
+    }
+    int option = argc > 1 && strcmp(argv[1], "--help") == 0 ? 'h' : getopt(argc, argv, "+h");
+    if (option == 'h') {
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
+    }
+    if (option != -1) {
+        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
+        exit(2);
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
+        exit(2);
+    }
+}
+
+/* A call failed: "unix_socket: bind /tmp/unix_socket.Ab12Cd/stream.sock: <reason>", exit 1. */
+static void fail(const char *call, const char *where)
+{
+    fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, strerror(errno));
+    exit(1);
+}
