@@ -1,26 +1,35 @@
 /*
- * chat_client.c: the notes' "simple chat tool", client side: connect, then take turns with
- * the server, one line per message, until either side says "byebye".
+ * chat_client.c: the notes' simple chat tool, client side: connect, then take turns with
+ * the server until either side's message is "byebye".
  *
  * Usage: chat_client HOST PORT
  *
- * Mirrors the notes' closing example (the chat client: connect, then loop: type a message,
- * send it, receive the reply, print it; "byebye" ends the chat). We speak first. End of
- * input (Ctrl-D) counts as typing "byebye". If the server goes away without "byebye" we say
- * so and exit 1.
+ * The notes' closing example (the chat client): connect, then loop: type a message, send
+ * it, receive the reply, print it. We speak first. End of input (Ctrl-D) counts as typing
+ * byebye. If the server goes away without byebye we say so and exit 1.
+ *
+ * The message model is the notes' own: what you type is sent as it is, with no newline
+ * (Python: s.send(input().encode())), and one recv(1024) is one reply, with one trailing
+ * "\r\n" or "\n" removed (so a line-based server such as nc works too). This holds for one
+ * short message per turn on a quiet connection, and breaks when bytes arrive in pieces or
+ * merged: a reply over 1024 bytes arrives as two, and two sends in a row can arrive as one
+ * (05-udp/stream_vs_datagram: three sends, one recv of 11 bytes). The chat room
+ * (chatroom_client.c) ends every message with a newline instead. A peer's bytes are printed
+ * escaped (ESC as \x1b): a peer cannot clear or retitle your terminal.
  *
  * Try:
  *   terminal 1: ./chat_server 12345
  *   terminal 2: ./chat_client localhost 12345
  *
  * See also: chat_server.c (the other side), chatroom_client.c (a room where anyone may speak
- * at any time).
+ * at any time), ../tests/peers/notes_chat_client.py (the notes' program, for chat_server).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,86 +39,199 @@
 
 #define PROG "chat_client"
 #define USAGE "Usage: chat_client HOST PORT"
-#define MAX_LINE 1024 /* longest message we keep, newline excluded; longer ones are cut */
+#define DESCRIPTION                                                                       \
+    "The notes' 1:1 chat, client side: connect to chat_server (or the notes' Python\n"    \
+    "server), then take turns, you first, until either side's message is byebye."
+#define BUFFER_SIZE 1024 /* the notes' recv(1024): one recv is one message */
 
-/* Print one usage error line (program name first) and exit 2. */
-static void usage_error(const char *what, const char *arg)
+/* The helpers, in the order they appear below main. */
+static void parse_arguments(int argc, char *argv[], const char **host, const char **port);
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
+static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
+_Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+static int connect_to(const char *host, const char *port, char *peer, size_t size);
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);                    /* "127.0.0.1 port 5000" */
+static void strip_ending(const char *message, size_t *length); /* one "\r\n" or "\n" */
+static void print_message(const char *label, const char *message, size_t length); /* escaped */
+static long read_typed_message(char **line, size_t *size, int interactive); /* -1: EOF */
+static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+
+int main(int argc, char *argv[])
 {
-    if (arg != NULL)
-        fprintf(stderr, "%s: %s '%s' (try '%s -h')\n", PROG, what, arg, PROG);
-    else
-        fprintf(stderr, "%s: %s (try '%s -h')\n", PROG, what, PROG);
+    const char *host, *port;
+    parse_arguments(argc, argv, &host, &port);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
+    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
+     * send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* 1. Create a socket and connect, trying each address of HOST (IPv4 and IPv6) in turn,
+     *    as in lesson 02.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
+    char peer[160];
+    int client_socket = connect_to(host, port, peer, sizeof peer);
+    if (client_socket < 0)
+        return 1;
+    printf("Connected to %s\n", peer);
+
+    /* 2. Take turns: we speak first, then wait for the server's answer, and so on. */
+    char reply[BUFFER_SIZE];
+    char *typed = NULL; /* getline's buffer, grown as needed */
+    size_t typed_size = 0;
+    int interactive = isatty(STDIN_FILENO), status = 0;
+    for (;;) {
+        /* 2a. Type a message.  Python: msg = input('> ') */
+        long typed_length = read_typed_message(&typed, &typed_size, interactive);
+        const char *message = typed;
+        if (typed_length < 0) {
+            printf("End of input: sending byebye\n");
+            message = "byebye";
+            typed_length = 6;
+        }
+
+        /* 2b. Send it as it is, no newline.  Python: s.send(msg.encode()) */
+        if (send_all(client_socket, message, (size_t)typed_length) < 0) {
+            fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        /* 2c. Python: if msg == 'byebye': break */
+        if (typed_length == 6 && memcmp(message, "byebye", 6) == 0) {
+            printf("You said byebye: chat over\n");
+            break;
+        }
+
+        /* 2d. Receive the answer: whatever one recv returns.  Python: data = s.recv(1024) */
+        ssize_t received;
+        do
+            received = recv(client_socket, reply, sizeof reply, 0);
+        while (received < 0 && errno == EINTR);
+        if (received < 0) {
+            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        if (received == 0) { /* the server closed its side */
+            fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
+            status = 1;
+            break;
+        }
+        size_t length = (size_t)received;
+        strip_ending(reply, &length);
+
+        /* 2e. Print it (escaped).  Python: print('Received:', data.decode()) */
+        print_message("Received: ", reply, length);
+        if (received == BUFFER_SIZE)
+            printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
+                   BUFFER_SIZE);
+        /* 2f. Python: if data == 'byebye': break */
+        if (length == 6 && memcmp(reply, "byebye", 6) == 0) {
+            printf("The server said byebye: chat over\n");
+            break;
+        }
+    }
+
+    /* 3. Close the connection.  Python: s.close() */
+    close(client_socket);
+    free(typed);
+    return status;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Options first, then HOST PORT (a plain getopt loop; "+": stop at the first operand). */
+static void parse_arguments(int argc, char *argv[], const char **host, const char **port)
+{
+    int opt;
+    opterr = 0; /* we print our own messages */
+    while ((opt = next_option(argc, argv, "+h")) != -1) {
+        if (opt != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
+    }
+    if (argc - optind < 2)
+        usage_error("missing operand (try '%s -h')", PROG);
+    if (argc - optind > 2)
+        usage_error("too many operands (try '%s -h')", PROG);
+    *host = argv[optind];
+    *port = argv[optind + 1];
+    if (**host == '\0')
+        usage_error("bad host '': expected a name or an address");
+    if (parse_port(*port) < 1) /* port 0 can never be connected to */
+        usage_error("bad port '%s': expected a number from 1 to 65535", *port);
+}
+
+/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
+ * and a digit) is an operand, so that it is reported as a bad port. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
+    return getopt(argc, argv, options);
+}
+
+/* A port is 1 to 5 decimal digits, at most 65535: no sign, no space, no "0x". */
+static int parse_port(const char *text)
+{
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || digits > 5 || text[digits] != '\0')
+        return -1;
+    long value = strtol(text, NULL, 10);
+    return value <= 65535 ? (int)value : -1;
+}
+
+/* Print "chat_client: " and the message on stderr (a mistake on the command line); exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROG);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
 
-/* Parse a port number 0..65535; anything else (letters, sign, trailing junk) gives -1. */
-static int parse_port(const char *text)
+/* Connect to HOST PORT, trying each address getaddrinfo gives (IPv4 and IPv6). Returns the
+ * socket and the address it reached in peer, or -1 after printing one line
+ * ("chat_client: connect 127.0.0.1 port 1: reason", for the last address tried). */
+static int connect_to(const char *host, const char *port, char *peer, size_t size)
 {
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value > 65535)
+    struct addrinfo hints, *results;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0) {
+        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
         return -1;
-    return (int)value;
-}
-
-/* Send all len bytes; send() may take fewer than asked. Returns 0, or -1 with errno set. */
-static int send_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
     }
-    return 0;
-}
-
-/* A buffered line reader for a socket: TCP delivers a byte stream, not messages, so one
- * recv() may hold half a line or three lines. We keep what recv() gave us and hand out one
- * line at a time. */
-struct line_reader {
-    int fd;
-    char buf[4096];
-    size_t start, end; /* the bytes not handed out yet are buf[start..end) */
-};
-
-/* Read one line into line (size bytes), without the newline (and without a '\r' before it).
- * Returns its length, -1 at end of stream (a last unterminated line still counts as a line),
- * -2 on a receive error (errno set). A line longer than size - 1 is cut and *cut set to 1;
- * the rest of it is read and thrown away, so the next call starts at the next line. */
-static long read_line(struct line_reader *r, char *line, size_t size, int *cut)
-{
-    size_t len = 0;
-    *cut = 0;
-    for (;;) {
-        if (r->start == r->end) { /* buffer empty: ask the kernel for more */
-            ssize_t n = recv(r->fd, r->buf, sizeof r->buf, 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                return -2;
-            if (n == 0) /* the peer closed its side */
-                return (len > 0 || *cut) ? (long)len : -1;
-            r->start = 0;
-            r->end = (size_t)n;
+    int fd = -1, saved_errno = 0;
+    for (struct addrinfo *ai = results; ai != NULL && fd < 0; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, peer, size);
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            saved_errno = errno;
+            close(fd);
+            fd = -1;
+        } else if (fd < 0) {
+            saved_errno = errno;
         }
-        char c = r->buf[r->start++];
-        if (c == '\n')
-            break;
-        if (len + 1 < size)
-            line[len++] = c;
-        else
-            *cut = 1;
     }
-    if (len > 0 && line[len - 1] == '\r') /* tolerate "\r\n" */
-        len--;
-    line[len] = '\0';
-    return (long)len;
+    freeaddrinfo(results);
+    if (fd < 0)
+        fprintf(stderr, "%s: connect %s: %s\n", PROG, peer, strerror(saved_errno));
+    return fd;
 }
 
 /* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
@@ -117,9 +239,8 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0) {
+    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         snprintf(out, size, "(unknown address)");
         return;
     }
@@ -129,151 +250,80 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
     snprintf(out, size, "%s port %s", shown, port);
 }
 
-/* Read one line the user typed (stdin is a buffered FILE: fgets is fine here because this
- * program only ever waits on one thing at a time). Returns 1, or 0 at end of input. A line
- * longer than the buffer is refused and the user asked again. */
-static int read_typed_line(char *line, size_t size, int interactive)
+/* Remove ONE trailing "\r\n" or "\n" from a message (the notes' server sends none, a
+ * line-based server "\n" or "\r\n"): *length shrinks. */
+static void strip_ending(const char *message, size_t *length)
+{
+    if (*length >= 1 && message[*length - 1] == '\n')
+        *length -= (*length >= 2 && message[*length - 2] == '\r') ? 2 : 1;
+}
+
+/* Print label and the peer's message on one line, escaped: printable ASCII as it is, a
+ * backslash doubled, tab, CR and LF as \t \r \n, every other byte as \xHH. ESC, BEL,
+ * backspace or a lone CR from a peer could otherwise clear, retitle or overwrite your
+ * terminal; NUL and UTF-8 bytes show up as \x00, \xe4... */
+static void print_message(const char *label, const char *message, size_t length)
+{
+    fputs(label, stdout);
+    for (size_t i = 0; i < length; i++) {
+        unsigned char byte = (unsigned char)message[i];
+        if (byte == '\\')
+            fputs("\\\\", stdout);
+        else if (byte == '\t')
+            fputs("\\t", stdout);
+        else if (byte == '\r')
+            fputs("\\r", stdout);
+        else if (byte == '\n')
+            fputs("\\n", stdout);
+        else if (byte >= 0x20 && byte < 0x7f)
+            putchar(byte);
+        else
+            printf("\\x%02x", byte);
+    }
+    putchar('\n');
+}
+
+/* Read one typed line with getline (a NUL byte in it is just another byte: the length
+ * comes from getline, not strlen), without its "\n" or "\r\n". Returns its length, or -1 at
+ * end of input. An empty line is refused (sent bare, it would be nothing at all, and both
+ * sides would wait for ever), and so is one over 1024 bytes (the other side's recv(1024)
+ * would cut it in two): one line on stderr, and the user types again. */
+static long read_typed_message(char **line, size_t *size, int interactive)
 {
     for (;;) {
         if (interactive) {
             fputs("> ", stdout);
             fflush(stdout);
         }
-        if (fgets(line, (int)size, stdin) == NULL)
-            return 0;
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n') {
-            line[--len] = '\0';
-            if (len > 0 && line[len - 1] == '\r')
-                line[--len] = '\0';
-            return 1;
-        }
-        if (feof(stdin)) /* a last line without a newline is still a line */
-            return 1;
-        int c; /* too long: skip the rest of it and ask again */
-        while ((c = getchar()) != EOF && c != '\n')
-            ;
-        printf("(line too long: at most %d bytes; not sent, type it again)\n", MAX_LINE);
-        if (c == EOF)
-            return 0;
+        ssize_t length = getline(line, size, stdin);
+        if (length < 0)
+            return -1;
+        if (length > 0 && (*line)[length - 1] == '\n')
+            length--;
+        if (length > 0 && (*line)[length - 1] == '\r')
+            length--;
+        if (length == 0)
+            fprintf(stderr, "%s: empty message: not sent, type something\n", PROG);
+        else if (length > BUFFER_SIZE)
+            fprintf(stderr, "%s: message too long (%ld bytes, at most %d): not sent, "
+                    "type a shorter one\n", PROG, (long)length, BUFFER_SIZE);
+        else
+            return (long)length;
     }
 }
 
-int main(int argc, char *argv[])
+/* Send all length bytes; send() may take fewer than asked. Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const char *data, size_t length)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
-     * send() fails with EPIPE instead and we can say what happened. */
-    signal(SIGPIPE, SIG_IGN);
-
-    const char *operand[2];
-    int operands = 0, opt;
-    opterr = 0; /* we print our own messages */
-    while (optind < argc) {
-        if ((opt = getopt(argc, argv, "h")) == -1) {
-            /* An operand (macOS getopt stops at the first one): take it and go on. */
-            if (operands == 2)
-                usage_error("too many operands", NULL);
-            operand[operands++] = argv[optind++];
+    while (length > 0) {
+        ssize_t n = send(fd, data, length, 0);
+        if (n < 0 && errno == EINTR)
             continue;
-        }
-        if (opt == 'h') {
-            puts(USAGE);
-            return 0;
-        }
-        char option[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option", option);
+        if (n < 0)
+            return -1;
+        data += n;
+        length -= (size_t)n;
     }
-    if (operands < 2) {
-        fprintf(stderr, "%s: missing operand: HOST PORT (try '%s -h')\n", PROG, PROG);
-        return 2;
-    }
-    const char *host = operand[0], *port_text = operand[1];
-    if (parse_port(port_text) < 0) {
-        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROG,
-                port_text);
-        return 2;
-    }
-
-    /* 1. Find the server's addresses (IPv4 and/or IPv6) and connect to the first that
-     *    answers.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
-    struct addrinfo hints, *results;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, port_text, &hints, &results);
-    if (rc != 0) {
-        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
-        return 1;
-    }
-    int client_socket = -1, saved_errno = 0;
-    char peer[160];
-    for (struct addrinfo *ai = results; ai != NULL; ai = ai->ai_next) {
-        format_address(ai->ai_addr, ai->ai_addrlen, peer, sizeof peer);
-        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (client_socket < 0) {
-            saved_errno = errno;
-            continue;
-        }
-        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
-        saved_errno = errno;
-        close(client_socket);
-        client_socket = -1;
-    }
-    freeaddrinfo(results);
-    if (client_socket < 0) { /* report the last failure */
-        fprintf(stderr, "%s: connect %s: %s\n", PROG, peer, strerror(saved_errno));
-        return 1;
-    }
-    printf("Connected to %s\n", peer);
-
-    /* 2. Take turns: we speak first, then wait for the server's answer, and so on. */
-    struct line_reader reader = {.fd = client_socket, .start = 0, .end = 0};
-    char line[MAX_LINE + 2]; /* a message, its newline, and the final '\0' */
-    int interactive = isatty(STDIN_FILENO);
-    int status = 0;
-    for (;;) {
-        /* 2a. Type a message and send it, newline included: the newline is what tells the
-         *     server where the message ends.  Python: s.sendall(msg.encode()) */
-        if (!read_typed_line(line, sizeof line, interactive)) {
-            snprintf(line, sizeof line, "byebye");
-            printf("End of input: sending byebye\n");
-        }
-        size_t n = strlen(line);
-        line[n] = '\n'; /* room for it: fgets stopped at sizeof line - 1 bytes */
-        if (send_all(client_socket, line, n + 1) < 0) {
-            fprintf(stderr, "%s: send to %s: %s\n", PROG, peer, strerror(errno));
-            status = 1;
-            break;
-        }
-        line[n] = '\0';
-        if (strcmp(line, "byebye") == 0) {
-            printf("You said byebye: chat over\n");
-            break;
-        }
-
-        /* 2b. Receive the server's answer and print it.  Python: data = s.recv(1024) */
-        int cut;
-        long len = read_line(&reader, line, MAX_LINE + 1, &cut);
-        if (len == -2) {
-            fprintf(stderr, "%s: recv from %s: %s\n", PROG, peer, strerror(errno));
-            status = 1;
-            break;
-        }
-        if (len == -1) {
-            fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
-            status = 1;
-            break;
-        }
-        printf("Received: %s%s\n", line, cut ? " [cut: line too long]" : "");
-        if (strcmp(line, "byebye") == 0) {
-            printf("The server said byebye: chat over\n");
-            break;
-        }
-    }
-
-    /* 3. Close the connection.  Python: s.close() */
-    close(client_socket);
-    return status;
+    return 0;
 }

@@ -1,21 +1,29 @@
 /*
- * chat_server.c: the notes' "simple chat tool", server side: accept one client, then take
- * turns with it, one line per message, until either side says "byebye".
+ * chat_server.c: the notes' simple chat tool, server side: accept one client, then take
+ * turns with it until either side's message is "byebye".
  *
  * Usage: chat_server [PORT]
  *
- * Mirrors the notes' closing example (the chat server: bind, listen, accept one client, then
- * loop: receive a message, print it, type a reply, send it; "byebye" ends the chat). The
- * client speaks first. End of input (Ctrl-D) counts as typing "byebye". If the client goes
- * away without "byebye" we say so and exit 1. Like the notes, the server serves ONE client
- * and exits when that chat ends (the listening socket is closed right after accept, so a
- * second client is refused rather than left waiting).
+ * The notes' closing example (the chat server): bind, listen, accept one client, then loop:
+ * receive a message, print it, type a reply, send it. The client speaks first. PORT defaults
+ * to 12345 (0: the OS picks one). End of input (Ctrl-D) counts as typing byebye. Like the
+ * notes, it serves ONE client: the listening socket is closed right after accept.
+ *
+ * The message model is the notes' own: one recv(1024) is one message. One trailing "\r\n"
+ * or "\n" is removed (so nc and telnet work too), and what you type is sent with the ending
+ * the client used: nothing for chat_client and the notes' Python, "\n" for nc. This holds
+ * for one short message per turn on a quiet connection, and breaks when bytes arrive in
+ * pieces or merged: a message over 1024 bytes arrives as two, and two sends in a row can
+ * arrive as one (05-udp/stream_vs_datagram: three sends, one recv of 11 bytes). The chat
+ * room (chatroom_server.c) ends every message with a newline instead. A peer's bytes are
+ * printed escaped (ESC as \x1b): a peer cannot clear or retitle your terminal.
  *
  * Try:
  *   terminal 1: ./chat_server 12345
  *   terminal 2: ./chat_client localhost 12345
  *
- * See also: chat_client.c (the other side), chatroom_server.c (many people, any order).
+ * See also: chat_client.c (the other side), chatroom_server.c (many people, any order),
+ * ../tests/peers/notes_chat_server.py (the notes' program, to pair with chat_client).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,6 +31,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,87 +41,253 @@
 
 #define PROG "chat_server"
 #define USAGE "Usage: chat_server [PORT]"
+#define DESCRIPTION                                                                         \
+    "The notes' 1:1 chat, server side: accept one client, then take turns with it (the\n"   \
+    "client speaks first) until either side's message is byebye. PORT defaults to 12345;\n" \
+    "0 lets the OS pick one."
 #define DEFAULT_PORT "12345"
-#define MAX_LINE 1024 /* longest message we keep, newline excluded; longer ones are cut */
+#define BUFFER_SIZE 1024 /* the notes' recv(1024): one recv is one message */
 
-/* Print one usage error line (program name first) and exit 2. */
-static void usage_error(const char *what, const char *arg)
+/* The helpers, in the order they appear below main. */
+static const char *parse_arguments(int argc, char *argv[]); /* -h, PORT: the port text */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
+static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
+_Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+_Noreturn static void fail(const char *call, const char *address); /* one line, exit 1 */
+static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
+static int bound_port(int fd);                              /* the port bind() really took */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);                    /* "127.0.0.1 port 5000" */
+static const char *strip_ending(const char *message, size_t *length); /* "\r\n", "\n", "" */
+static void print_message(const char *label, const char *message, size_t length); /* escaped */
+static long read_typed_message(char **line, size_t *size, int interactive); /* -1: EOF */
+static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+
+int main(int argc, char *argv[])
 {
-    if (arg != NULL)
-        fprintf(stderr, "%s: %s '%s' (try '%s -h')\n", PROG, what, arg, PROG);
-    else
-        fprintf(stderr, "%s: %s (try '%s -h')\n", PROG, what, PROG);
+    const char *port_text = parse_arguments(argc, argv);
+    int port = parse_port(port_text);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
+    /* Sending to a client that has gone raises SIGPIPE, which would kill us silently; ignored,
+     * send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* 1. Create a TCP socket. One IPv6 socket with IPV6_V6ONLY off takes IPv4 clients too
+     *    (seen as ::ffff:a.b.c.d); where IPv6 is missing we fall back to IPv4.
+     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
+    int family = AF_INET6, on = 1, off = 0;
+    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
+    if (server_socket < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
+        family = AF_INET;
+        server_socket = socket(AF_INET, SOCK_STREAM, 0);
+    }
+    if (server_socket < 0)
+        fail("socket", NULL);
+    if (family == AF_INET6)
+        setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+
+    /* 2. Allow a restart at once: without it, bind fails with "Address already in use" for
+     *    a minute or two while the old connection lingers in TIME_WAIT.
+     *    Python: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1) */
+    setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+
+    /* 3. Bind to every address of this machine, at PORT.  Python: s.bind(('', 12345)) */
+    struct sockaddr_storage address;
+    socklen_t address_length = any_address(&address, family, port);
+    char where[32];
+    snprintf(where, sizeof where, "port %d", port);
+    if (bind(server_socket, (struct sockaddr *)&address, address_length) < 0)
+        fail("bind", where);
+
+    /* 4. Listen. We only ever take one client, so a queue of 1 is enough.
+     *    Python: s.listen(1) */
+    if (listen(server_socket, 1) < 0)
+        fail("listen", where);
+    printf("Listening on port %d\n", bound_port(server_socket));
+
+    /* 5. Accept one client, then close the listening socket: this chat is for two, and a
+     *    second client is refused rather than left waiting.  Python: conn, addr = s.accept() */
+    struct sockaddr_storage client_address;
+    socklen_t client_length = sizeof client_address;
+    int client_socket;
+    do
+        client_socket = accept(server_socket, (struct sockaddr *)&client_address, &client_length);
+    while (client_socket < 0 && errno == EINTR);
+    if (client_socket < 0)
+        fail("accept", where);
+    close(server_socket);
+    char peer[160];
+    format_address((struct sockaddr *)&client_address, client_length, peer, sizeof peer);
+    printf("Connected by %s\n", peer);
+
+    /* 6. Take turns: the client speaks first, we answer, and so on. */
+    char message[BUFFER_SIZE + 2]; /* received into the first 1024; a reply and its ending */
+    const char *ending = ""; /* the client's line ending: our replies use the same */
+    char *typed = NULL;      /* getline's buffer, grown as needed */
+    size_t typed_size = 0;
+    int interactive = isatty(STDIN_FILENO), status = 0;
+    for (;;) {
+        /* 6a. Receive one message: whatever one recv returns.
+         *     Python: data = conn.recv(1024).decode() */
+        ssize_t received = recv(client_socket, message, BUFFER_SIZE, 0);
+        if (received < 0 && errno == EINTR)
+            continue;
+        if (received < 0) {
+            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        if (received == 0) { /* the client closed its side */
+            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROG, peer);
+            status = 1;
+            break;
+        }
+        size_t length = (size_t)received;
+        ending = strip_ending(message, &length);
+
+        /* 6b. Print it (escaped).  Python: print('Received:', data) */
+        print_message("Received: ", message, length);
+        if (received == BUFFER_SIZE)
+            printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
+                   BUFFER_SIZE);
+        /* 6c. Python: if data == 'byebye': break */
+        if (length == 6 && memcmp(message, "byebye", 6) == 0) {
+            printf("The client said byebye: chat over\n");
+            break;
+        }
+
+        /* 6d. Type a reply.  Python: msg = input('> ') */
+        long typed_length = read_typed_message(&typed, &typed_size, interactive);
+        const char *reply = typed;
+        if (typed_length < 0) {
+            printf("End of input: sending byebye\n");
+            reply = "byebye";
+            typed_length = 6;
+        }
+
+        /* 6e. Send it, with the client's line ending (none for chat_client), in one send.
+         *     Python: conn.sendall(msg.encode()) */
+        memcpy(message, reply, (size_t)typed_length); /* at most BUFFER_SIZE bytes */
+        memcpy(message + typed_length, ending, strlen(ending));
+        if (send_all(client_socket, message, (size_t)typed_length + strlen(ending)) < 0) {
+            fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
+            status = 1;
+            break;
+        }
+        /* 6f. Python: if msg == 'byebye': break */
+        if (typed_length == 6 && memcmp(reply, "byebye", 6) == 0) {
+            printf("You said byebye: chat over\n");
+            break;
+        }
+    }
+
+    /* 7. Close the connection.  Python: conn.close() */
+    close(client_socket);
+    free(typed);
+    return status;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Options first, then the operand (a plain getopt loop; "+": stop at the first operand). */
+static const char *parse_arguments(int argc, char *argv[])
+{
+    int opt;
+    opterr = 0; /* we print our own messages */
+    while ((opt = next_option(argc, argv, "+h")) != -1) {
+        if (opt != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+        printf("%s\n%s\n", USAGE, DESCRIPTION);
+        exit(0);
+    }
+    if (argc - optind > 1)
+        usage_error("too many operands (try '%s -h')", PROG);
+    const char *port_text = optind < argc ? argv[optind] : DEFAULT_PORT;
+    if (parse_port(port_text) < 0)
+        usage_error("bad port '%s': expected a number from 0 to 65535", port_text);
+    return port_text;
+}
+
+/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
+ * and a digit) is an operand, so that it is reported as a bad port. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
+    return getopt(argc, argv, options);
+}
+
+/* A port is 1 to 5 decimal digits, at most 65535: no sign, no space, no "0x". */
+static int parse_port(const char *text)
+{
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || digits > 5 || text[digits] != '\0')
+        return -1;
+    long value = strtol(text, NULL, 10);
+    return value <= 65535 ? (int)value : -1;
+}
+
+/* Print "chat_server: " and the message on stderr (a mistake on the command line); exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROG);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
 
-/* Parse a port number 0..65535; anything else (letters, sign, trailing junk) gives -1. */
-static int parse_port(const char *text)
+/* Print "chat_server: CALL ADDRESS: reason" (a failure at run time) and exit 1. */
+_Noreturn static void fail(const char *call, const char *address)
 {
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value > 65535)
-        return -1;
-    return (int)value;
+    const char *reason = strerror(errno);
+    if (address != NULL)
+        fprintf(stderr, "%s: %s %s: %s\n", PROG, call, address, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROG, call, reason);
+    exit(1);
 }
 
-/* Send all len bytes; send() may take fewer than asked. Returns 0, or -1 with errno set. */
-static int send_all(int fd, const char *data, size_t len)
+/* Fill in the wildcard address ("" in Python: every address of this machine) at port. */
+static socklen_t any_address(struct sockaddr_storage *address, int family, int port)
 {
-    while (len > 0) {
-        ssize_t n = send(fd, data, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
+    memset(address, 0, sizeof *address);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)address;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_any;
+        a6->sin6_port = htons((unsigned short)port);
+        return sizeof *a6;
     }
-    return 0;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)address;
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    a4->sin_port = htons((unsigned short)port);
+    return sizeof *a4;
 }
 
-/* A buffered line reader for a socket: TCP delivers a byte stream, not messages, so one
- * recv() may hold half a line or three lines. We keep what recv() gave us and hand out one
- * line at a time. */
-struct line_reader {
-    int fd;
-    char buf[4096];
-    size_t start, end; /* the bytes not handed out yet are buf[start..end) */
-};
-
-/* Read one line into line (size bytes), without the newline (and without a '\r' before it).
- * Returns its length, -1 at end of stream (a last unterminated line still counts as a line),
- * -2 on a receive error (errno set). A line longer than size - 1 is cut and *cut set to 1;
- * the rest of it is read and thrown away, so the next call starts at the next line. */
-static long read_line(struct line_reader *r, char *line, size_t size, int *cut)
+/* The port a bound socket really has (the one the OS picked, for port 0).
+ * Python: s.getsockname()[1] */
+static int bound_port(int fd)
 {
-    size_t len = 0;
-    *cut = 0;
-    for (;;) {
-        if (r->start == r->end) { /* buffer empty: ask the kernel for more */
-            ssize_t n = recv(r->fd, r->buf, sizeof r->buf, 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                return -2;
-            if (n == 0) /* the peer closed its side */
-                return (len > 0 || *cut) ? (long)len : -1;
-            r->start = 0;
-            r->end = (size_t)n;
-        }
-        char c = r->buf[r->start++];
-        if (c == '\n')
-            break;
-        if (len + 1 < size)
-            line[len++] = c;
-        else
-            *cut = 1;
-    }
-    if (len > 0 && line[len - 1] == '\r') /* tolerate "\r\n" from telnet-like clients */
-        len--;
-    line[len] = '\0';
-    return (long)len;
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", NULL);
+    if (address.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
 
 /* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
@@ -120,9 +295,8 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0) {
+    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         snprintf(out, size, "(unknown address)");
         return;
     }
@@ -132,190 +306,87 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
     snprintf(out, size, "%s port %s", shown, port);
 }
 
-/* Read one line the user typed (stdin is a buffered FILE: fgets is fine here because this
- * program only ever waits on one thing at a time). Returns 1, or 0 at end of input. A line
- * longer than the buffer is refused and the user asked again. */
-static int read_typed_line(char *line, size_t size, int interactive)
+/* Remove ONE trailing "\r\n" or "\n" from a message (the notes' peers send none, nc sends
+ * "\n", telnet "\r\n"): *length shrinks; the ending that was removed is returned. */
+static const char *strip_ending(const char *message, size_t *length)
+{
+    if (*length >= 2 && message[*length - 2] == '\r' && message[*length - 1] == '\n') {
+        *length -= 2;
+        return "\r\n";
+    }
+    if (*length >= 1 && message[*length - 1] == '\n') {
+        *length -= 1;
+        return "\n";
+    }
+    return "";
+}
+
+/* Print label and the peer's message on one line, escaped: printable ASCII as it is, a
+ * backslash doubled, tab, CR and LF as \t \r \n, every other byte as \xHH. ESC, BEL,
+ * backspace or a lone CR from a peer could otherwise clear, retitle or overwrite your
+ * terminal; NUL and UTF-8 bytes show up as \x00, \xe4... */
+static void print_message(const char *label, const char *message, size_t length)
+{
+    fputs(label, stdout);
+    for (size_t i = 0; i < length; i++) {
+        unsigned char byte = (unsigned char)message[i];
+        if (byte == '\\')
+            fputs("\\\\", stdout);
+        else if (byte == '\t')
+            fputs("\\t", stdout);
+        else if (byte == '\r')
+            fputs("\\r", stdout);
+        else if (byte == '\n')
+            fputs("\\n", stdout);
+        else if (byte >= 0x20 && byte < 0x7f)
+            putchar(byte);
+        else
+            printf("\\x%02x", byte);
+    }
+    putchar('\n');
+}
+
+/* Read one typed line with getline (a NUL byte in it is just another byte: the length
+ * comes from getline, not strlen), without its "\n" or "\r\n". Returns its length, or -1 at
+ * end of input. An empty line is refused (sent bare, it would be nothing at all, and both
+ * sides would wait for ever), and so is one over 1024 bytes (the other side's recv(1024)
+ * would cut it in two): one line on stderr, and the user types again. */
+static long read_typed_message(char **line, size_t *size, int interactive)
 {
     for (;;) {
         if (interactive) {
             fputs("> ", stdout);
             fflush(stdout);
         }
-        if (fgets(line, (int)size, stdin) == NULL)
-            return 0;
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n') {
-            line[--len] = '\0';
-            if (len > 0 && line[len - 1] == '\r')
-                line[--len] = '\0';
-            return 1;
-        }
-        if (feof(stdin)) /* a last line without a newline is still a line */
-            return 1;
-        int c; /* too long: skip the rest of it and ask again */
-        while ((c = getchar()) != EOF && c != '\n')
-            ;
-        printf("(line too long: at most %d bytes; not sent, type it again)\n", MAX_LINE);
-        if (c == EOF)
-            return 0;
+        ssize_t length = getline(line, size, stdin);
+        if (length < 0)
+            return -1;
+        if (length > 0 && (*line)[length - 1] == '\n')
+            length--;
+        if (length > 0 && (*line)[length - 1] == '\r')
+            length--;
+        if (length == 0)
+            fprintf(stderr, "%s: empty message: not sent, type something\n", PROG);
+        else if (length > BUFFER_SIZE)
+            fprintf(stderr, "%s: message too long (%ld bytes, at most %d): not sent, "
+                    "type a shorter one\n", PROG, (long)length, BUFFER_SIZE);
+        else
+            return (long)length;
     }
 }
 
-int main(int argc, char *argv[])
+/* Send all length bytes; send() may take fewer than asked. Returns 0, or -1 with errno set.
+ * Python: conn.sendall(data) */
+static int send_all(int fd, const char *data, size_t length)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a client that has gone raises SIGPIPE, which would kill us silently; ignored,
-     * send() fails with EPIPE instead and we can say what happened. */
-    signal(SIGPIPE, SIG_IGN);
-
-    const char *port_text = DEFAULT_PORT;
-    int operands = 0, opt;
-    opterr = 0; /* we print our own messages */
-    while (optind < argc) {
-        if ((opt = getopt(argc, argv, "h")) == -1) {
-            /* An operand (macOS getopt stops at the first one): take it and go on. */
-            if (++operands > 1)
-                usage_error("too many operands", NULL);
-            port_text = argv[optind++];
+    while (length > 0) {
+        ssize_t n = send(fd, data, length, 0);
+        if (n < 0 && errno == EINTR)
             continue;
-        }
-        if (opt == 'h') {
-            puts(USAGE);
-            return 0;
-        }
-        char option[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option", option);
+        if (n < 0)
+            return -1;
+        data += n;
+        length -= (size_t)n;
     }
-    int port = parse_port(port_text);
-    if (port < 0) {
-        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROG,
-                port_text);
-        return 2;
-    }
-
-    /* 1. Create a TCP socket. One IPv6 socket with IPV6_V6ONLY off takes IPv4 clients too
-     *    (they appear as ::ffff:a.b.c.d); where IPv6 is missing we fall back to IPv4.
-     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
-    int family = AF_INET6;
-    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
-    if (server_socket < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
-        family = AF_INET;
-        server_socket = socket(AF_INET, SOCK_STREAM, 0);
-    }
-    if (server_socket < 0) {
-        fprintf(stderr, "%s: socket: %s\n", PROG, strerror(errno));
-        return 1;
-    }
-    int on = 1, off = 0;
-    /* Without SO_REUSEADDR a restart within a minute or two fails with "Address already in
-     * use": the old connections linger in TIME_WAIT. */
-    setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (family == AF_INET6)
-        setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-
-    /* 2. Bind to every address of this machine, at PORT.  Python: s.bind(('', PORT)) */
-    struct sockaddr_storage address;
-    memset(&address, 0, sizeof address);
-    socklen_t address_length;
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&address;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_addr = in6addr_any;
-        a6->sin6_port = htons((unsigned short)port);
-        address_length = sizeof *a6;
-    } else {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&address;
-        a4->sin_family = AF_INET;
-        a4->sin_addr.s_addr = htonl(INADDR_ANY);
-        a4->sin_port = htons((unsigned short)port);
-        address_length = sizeof *a4;
-    }
-    if (bind(server_socket, (struct sockaddr *)&address, address_length) < 0) {
-        fprintf(stderr, "%s: bind port %d: %s\n", PROG, port, strerror(errno));
-        return 1;
-    }
-
-    /* 3. Listen. We only ever take one client, so a queue of 1 is enough.
-     *    Python: s.listen(1) */
-    if (listen(server_socket, 1) < 0) {
-        fprintf(stderr, "%s: listen: %s\n", PROG, strerror(errno));
-        return 1;
-    }
-    address_length = sizeof address;
-    if (getsockname(server_socket, (struct sockaddr *)&address, &address_length) < 0) {
-        fprintf(stderr, "%s: getsockname: %s\n", PROG, strerror(errno));
-        return 1;
-    }
-    int bound_port = family == AF_INET6
-                         ? ntohs(((struct sockaddr_in6 *)&address)->sin6_port)
-                         : ntohs(((struct sockaddr_in *)&address)->sin_port);
-    printf("Listening on port %d\n", bound_port);
-
-    /* 4. Accept one client, then close the listening socket: this chat is for two.
-     *    Python: conn, addr = s.accept() */
-    struct sockaddr_storage client_address;
-    socklen_t client_length = sizeof client_address;
-    int client_socket;
-    do
-        client_socket = accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-    while (client_socket < 0 && errno == EINTR);
-    if (client_socket < 0) {
-        fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
-        return 1;
-    }
-    close(server_socket);
-    char peer[160];
-    format_address((struct sockaddr *)&client_address, client_length, peer, sizeof peer);
-    printf("Connected by %s\n", peer);
-
-    /* 5. Take turns: the client speaks first, we answer, and so on. */
-    struct line_reader reader = {.fd = client_socket, .start = 0, .end = 0};
-    char line[MAX_LINE + 2]; /* a message, its newline, and the final '\0' */
-    int interactive = isatty(STDIN_FILENO);
-    int status = 0;
-    for (;;) {
-        /* 5a. Receive the client's message and print it.  Python: data = conn.recv(1024) */
-        int cut;
-        long len = read_line(&reader, line, MAX_LINE + 1, &cut);
-        if (len == -2) {
-            fprintf(stderr, "%s: recv from %s: %s\n", PROG, peer, strerror(errno));
-            status = 1;
-            break;
-        }
-        if (len == -1) {
-            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROG, peer);
-            status = 1;
-            break;
-        }
-        printf("Received: %s%s\n", line, cut ? " [cut: line too long]" : "");
-        if (strcmp(line, "byebye") == 0) {
-            printf("The client said byebye: chat over\n");
-            break;
-        }
-
-        /* 5b. Type a reply and send it, with its newline: the newline is what tells the
-         *     other side where the message ends.  Python: conn.sendall(msg.encode()) */
-        int have_line = read_typed_line(line, sizeof line, interactive);
-        if (!have_line) {
-            snprintf(line, sizeof line, "byebye");
-            printf("End of input: sending byebye\n");
-        }
-        size_t n = strlen(line);
-        line[n] = '\n'; /* room for it: fgets stopped at sizeof line - 1 bytes */
-        if (send_all(client_socket, line, n + 1) < 0) {
-            fprintf(stderr, "%s: send to %s: %s\n", PROG, peer, strerror(errno));
-            status = 1;
-            break;
-        }
-        line[n] = '\0';
-        if (strcmp(line, "byebye") == 0) {
-            printf("You said byebye: chat over\n");
-            break;
-        }
-    }
-
-    /* 6. Close the connection.  Python: conn.close() */
-    close(client_socket);
-    return status;
+    return 0;
 }

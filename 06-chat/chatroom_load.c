@@ -2,7 +2,7 @@
  * chatroom_load.c: fill a chat room with bots that all talk at once, and check that every
  * line reached everyone else, in order: a test and a benchmark for chatroom_server.
  *
- * Usage: chatroom_load HOST PORT [-c CLIENTS] [-n LINES]
+ * Usage: chatroom_load [-c CLIENTS] [-n LINES] HOST PORT
  *
  * Goes beyond the notes: it plays CLIENTS (default 10) users from ONE thread, with one
  * poll() over all their sockets, the same trick as the server. Each bot joins with its own
@@ -22,7 +22,7 @@
  *
  * Try:
  *   terminal 1: ./chatroom_server 12346
- *   terminal 2: ./chatroom_load localhost 12346 -c 100 -n 100
+ *   terminal 2: ./chatroom_load -c 100 -n 100 localhost 12346
  *
  * See also: chatroom_server.c, chatroom_client.c.
  */
@@ -33,6 +33,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +44,83 @@
 #include <unistd.h>
 
 #define PROG "chatroom_load"
-#define USAGE "Usage: chatroom_load HOST PORT [-c CLIENTS] [-n LINES]"
+#define USAGE "Usage: chatroom_load [-c CLIENTS] [-n LINES] HOST PORT"
+#define DESCRIPTION                                                                         \
+    "Fill a chatroom_server room with CLIENTS bots (default 10, 2 to 1000) that each send\n"  \
+    "LINES numbered lines (default 100); check every line reached every other bot, in\n"    \
+    "order, and print one summary line (exit 1 if anything was lost)."
 #define MAX_CLIENTS 1000
 #define MAX_LINES 1000000
 #define RUN_SECONDS 120   /* the whole run, joins included */
 #define QUIET_SECONDS 15  /* give up if nothing at all arrives for this long */
+
+struct bot;                     /* one bot: see "The steps" below main */
+static struct bot *bots;
+static long clients = 10, lines = 100, window;
+static long deliveries, out_of_order, own_lines;
+static int refused; /* a bot was turned away ("* room full, ...", "* nickname taken: ...") */
+
+static void parse_arguments(int argc, char *argv[], const char **host, const char **port);
+static void raise_descriptor_limit(void);   /* one descriptor per bot */
+static long connect_bots(const char *host, const char *port); /* step 1: how many connected */
+static int run_room(double *seconds);       /* step 2: 0, or 1 if a bot failed */
+static long count_missing(long connected);  /* step 3: expected lines that never came */
+static void leave(long connected);          /* step 4: close every bot, free */
+static int connect_to(const char *host, const char *port); /* a socket, or -1 */
+static int flush_out(struct bot *b);        /* send a bot's pending line */
+static void handle_line(long me, const char *line); /* count one line a bot received */
+static int read_bot(long i);                /* cut what arrived into lines */
+static int may_send(long i);                /* the pacing window */
+static double now(void);                    /* seconds, monotonic */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
+static long parse_number(const char *text, long low, long high); /* digits only, or -1 */
+_Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+
+int main(int argc, char *argv[])
+{
+    const char *host, *port;
+    parse_arguments(argc, argv, &host, &port);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
+    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
+     * send() fails with EPIPE instead and we can say what happened. */
+    signal(SIGPIPE, SIG_IGN);
+    /* About 30 bytes a line: keep 2 x window x (clients - 1) lines under half the room's
+     * 64 KiB queue per client, so a bot that is a little behind is never dropped. */
+    window = 512 / (clients - 1);
+    if (window < 1)
+        window = 1;
+    raise_descriptor_limit();
+
+    /* 1. Connect every bot and send its nickname; then the sockets go non-blocking, so the
+     *    one thread never waits on any single bot.
+     *    Python: for i in range(CLIENTS): s = socket.create_connection((HOST, PORT)) */
+    long connected = connect_bots(host, port);
+    if (connected < clients) { /* could not even connect: nothing to measure */
+        leave(connected);
+        return 1;
+    }
+
+    /* 2. Run: wait until all have joined, then everyone talks and listens at once.
+     *    Python: selectors.DefaultSelector() over all the bots' sockets */
+    double seconds = 0; /* from the moment all bots are in */
+    int status = run_room(&seconds);
+
+    /* 3. The summary. Missing: expected deliveries that never came (counted per sender as
+     *    the gap to the last line number, which in-order delivery makes exact). */
+    long missing = count_missing(connected);
+    printf("%ld clients x %ld lines: %ld deliveries in %.2f s, %.0f per second, %ld missing, "
+           "%ld out of order, %ld own lines\n",
+           clients, lines, deliveries, seconds, seconds > 0 ? (double)deliveries / seconds : 0.0,
+           missing, out_of_order, own_lines);
+    if (missing != 0 || out_of_order != 0 || own_lines != 0)
+        status = 1;
+
+    /* 4. Leave (closing is enough: the room announces each departure) and free. */
+    leave(connected);
+    return status;
+}
+
+/* ---- The steps ---- */
 
 /* One bot: its connection, what it has received so far, and what it has sent. */
 struct bot {
@@ -62,39 +135,134 @@ struct bot {
     long *next_seq;    /* next_seq[j]: the line number we expect next from bot j */
 };
 
-static struct bot *bots;
-static long clients = 10, lines = 100, window;
-static long deliveries, out_of_order, own_lines;
-static int refused; /* a bot was turned away ("* room full, ...", "* nickname taken: ...") */
-
-/* Print one usage error line (program name first) and exit 2. */
-static void usage_error(const char *what, const char *arg)
+/* Step 1: connect every bot (in turn, blocking) and send its nickname; then its socket goes
+ * non-blocking. Returns how many bots are connected (all of them, unless one failed). */
+static long connect_bots(const char *host, const char *port)
 {
-    if (arg != NULL)
-        fprintf(stderr, "%s: %s '%s' (try '%s -h')\n", PROG, what, arg, PROG);
-    else
-        fprintf(stderr, "%s: %s (try '%s -h')\n", PROG, what, PROG);
-    exit(2);
+    bots = calloc((size_t)clients, sizeof *bots);
+    if (bots == NULL) {
+        fprintf(stderr, "%s: out of memory\n", PROG);
+        return 0;
+    }
+    for (long i = 0; i < clients; i++) {
+        struct bot *b = &bots[i];
+        b->next_seq = calloc((size_t)clients, sizeof *b->next_seq);
+        b->fd = b->next_seq ? connect_to(host, port) : -1;
+        if (b->fd < 0) {
+            free(b->next_seq);
+            return i;
+        }
+        snprintf(b->nick, sizeof b->nick, "b%d-%d", (int)(getpid() % 100000), (int)i);
+        char hello[32];
+        int n = snprintf(hello, sizeof hello, "%s\n", b->nick);
+        ssize_t sent;
+        do /* a few bytes on a fresh blocking socket: one send() takes them all */
+            sent = send(b->fd, hello, (size_t)n, 0);
+        while (sent < 0 && errno == EINTR);
+        if (sent != n) {
+            fprintf(stderr, "%s: send nickname: %s\n", PROG, strerror(errno));
+            free(b->next_seq);
+            close(b->fd);
+            return i;
+        }
+        fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_NONBLOCK);
+    }
+    return clients;
 }
 
-/* Parse a decimal number in [low, high]; anything else (letters, sign, junk) gives -1. */
-static long parse_number(const char *text, long low, long high)
+/* Step 2: one poll() over all bots until every line has arrived (or something failed):
+ * first wait until all have joined, then each sends what the window allows and everyone
+ * reads. Returns 0, or 1 after one line on stderr; *seconds: the time since all were in. */
+static int run_room(double *seconds)
 {
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value < low ||
-        value > high)
-        return -1;
-    return value;
+    struct pollfd *fds = calloc((size_t)clients, sizeof *fds);
+    if (fds == NULL) {
+        fprintf(stderr, "%s: out of memory\n", PROG);
+        return 1;
+    }
+    double start = now(), deadline = start + RUN_SECONDS, last_news = start, talk_start = 0;
+    long joined = 0, expected = clients * (clients - 1) * lines;
+    int status = 0;
+    while (status == 0) {
+        if (joined == clients && talk_start == 0)
+            talk_start = now(); /* the clock for the figures starts when all are in */
+        if (talk_start != 0) {
+            /* Send what the window allows (a line fits the socket buffer at once, almost
+             * always; if not, the rest waits for POLLOUT). */
+            for (long i = 0; i < clients && status == 0; i++) {
+                while (may_send(i)) {
+                    struct bot *b = &bots[i];
+                    b->out_len = (size_t)snprintf(b->out, sizeof b->out, "%ld %ld\n", i, b->sent);
+                    b->sent++;
+                    if (flush_out(b) < 0) {
+                        fprintf(stderr, "%s: bot %s: send: %s\n", PROG, b->nick, strerror(errno));
+                        status = 1;
+                        break;
+                    }
+                }
+            }
+            if (deliveries + own_lines >= expected)
+                break; /* everything arrived (or more than everything: the summary says) */
+        }
+        for (long i = 0; i < clients; i++)
+            fds[i] = (struct pollfd){.fd = bots[i].fd,
+                                     .events = (short)(POLLIN | (bots[i].out_len ? POLLOUT : 0))};
+        double t = now();
+        if (t >= deadline || t - last_news >= QUIET_SECONDS) {
+            fprintf(stderr, "%s: gave up after %.0f s: %s\n", PROG, t - start,
+                    t >= deadline ? "the run took too long" : "nothing arrived for 15 s");
+            status = 1;
+            break;
+        }
+        int ready = poll(fds, (nfds_t)clients, 1000);
+        if (ready < 0 && errno != EINTR) {
+            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
+            status = 1;
+            break;
+        }
+        if (ready > 0)
+            last_news = now();
+        for (long i = 0; i < clients && ready > 0; i++) {
+            if (fds[i].revents & POLLOUT && flush_out(&bots[i]) < 0) {
+                fprintf(stderr, "%s: bot %s: send: %s\n", PROG, bots[i].nick, strerror(errno));
+                status = 1;
+                break;
+            }
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+                int was_joined = bots[i].joined;
+                if (read_bot(i) < 0 || refused) {
+                    status = 1;
+                    break;
+                }
+                joined += bots[i].joined - was_joined;
+            }
+        }
+    }
+    *seconds = now() - (talk_start != 0 ? talk_start : start);
+    free(fds);
+    return status;
 }
 
-/* Seconds since some fixed point, as a double. */
-static double now(void)
+/* Step 3: the deliveries that never came, counted per sender as the gap between the lines
+ * it sent and the next line number each other bot expects from it. */
+static long count_missing(long connected)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    long missing = 0;
+    for (long i = 0; i < connected; i++)
+        for (long j = 0; j < clients; j++)
+            if (j != i)
+                missing += lines - bots[i].next_seq[j];
+    return missing;
+}
+
+/* Step 4: close every connected bot and free what they used. */
+static void leave(long connected)
+{
+    for (long i = 0; i < connected; i++) {
+        close(bots[i].fd);
+        free(bots[i].next_seq);
+    }
+    free(bots);
 }
 
 /* Connect to host:port, trying each address; returns the socket, or -1 after printing why. */
@@ -234,195 +402,96 @@ static int may_send(long i)
     return 1;
 }
 
-int main(int argc, char *argv[])
+/* ---- Plumbing: read after the lesson ---- */
+
+/* Options first, then HOST PORT (a plain getopt loop; "+": stop at the first operand). */
+static void parse_arguments(int argc, char *argv[], const char **host, const char **port)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
-     * send() fails with EPIPE instead and we can say what happened. */
-    signal(SIGPIPE, SIG_IGN);
-
-    const char *operand[2];
-    int operands = 0, opt;
+    int opt;
     opterr = 0; /* we print our own messages */
-    while (optind < argc) {
-        if ((opt = getopt(argc, argv, "hc:n:")) == -1) {
-            /* An operand (macOS getopt stops at the first one): take it and go on. */
-            if (operands == 2)
-                usage_error("too many operands", NULL);
-            operand[operands++] = argv[optind++];
-            continue;
-        }
+    while ((opt = next_option(argc, argv, "+hc:n:")) != -1) {
         if (opt == 'h') {
-            puts(USAGE);
-            return 0;
+            printf("%s\n%s\n", USAGE, DESCRIPTION);
+            exit(0);
         }
-        if (opt == 'c' && (clients = parse_number(optarg, 2, MAX_CLIENTS)) < 0) {
-            fprintf(stderr, "%s: bad client count '%s': expected a number from 2 to %d\n",
-                    PROG, optarg, MAX_CLIENTS);
-            return 2;
-        }
-        if (opt == 'n' && (lines = parse_number(optarg, 1, MAX_LINES)) < 0) {
-            fprintf(stderr, "%s: bad line count '%s': expected a number from 1 to %d\n",
-                    PROG, optarg, MAX_LINES);
-            return 2;
-        }
-        if (opt == 'c' || opt == 'n')
-            continue;
-        char option[3] = {'-', (char)optopt, '\0'};
-        usage_error((optopt == 'c' || optopt == 'n') ? "missing value for option"
-                                                     : "unknown option", option);
+        if (opt == 'c' && (clients = parse_number(optarg, 2, MAX_CLIENTS)) < 0)
+            usage_error("bad client count '%s': expected a number from 2 to %d", optarg,
+                        MAX_CLIENTS);
+        if (opt == 'n' && (lines = parse_number(optarg, 1, MAX_LINES)) < 0)
+            usage_error("bad line count '%s': expected a number from 1 to %d", optarg, MAX_LINES);
+        if (opt == '?' && (optopt == 'c' || optopt == 'n'))
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROG);
+        if (opt == '?')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
     }
-    if (operands < 2) {
-        fprintf(stderr, "%s: missing operand: HOST PORT (try '%s -h')\n", PROG, PROG);
-        return 2;
-    }
-    const char *host = operand[0], *port = operand[1];
-    if (parse_number(port, 0, 65535) < 0) {
-        fprintf(stderr, "%s: bad port '%s': expected a number from 0 to 65535\n", PROG, port);
-        return 2;
-    }
-    /* About 30 bytes a line: keep 2 x window x (clients - 1) lines under half the room's
-     * 64 KiB queue per client, so a bot that is a little behind is never dropped. */
-    window = 512 / (clients - 1);
-    if (window < 1)
-        window = 1;
+    if (argc - optind != 2)
+        usage_error(argc - optind < 2 ? "missing operand (try '%s -h')"
+                                      : "too many operands (try '%s -h')", PROG);
+    *host = argv[optind];
+    *port = argv[optind + 1];
+    if (**host == '\0')
+        usage_error("bad host '': expected a name or an address");
+    if (parse_number(*port, 1, 65535) < 0) /* port 0 can never be connected to */
+        usage_error("bad port '%s': expected a number from 1 to 65535", *port);
+}
 
-    /* A descriptor per bot: raise the soft limit towards the hard one if the default
-     * (often 1024, 256 on macOS) is too small for CLIENTS sockets. */
+/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
+ * and a digit) is an operand, so that it is reported as a bad port. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
+    return getopt(argc, argv, options);
+}
+
+/* A number from low to high, in decimal digits only (no sign, no space, no "0x"), or -1. */
+static long parse_number(const char *text, long low, long high)
+{
+    size_t digits = strspn(text, "0123456789");
+    if (digits == 0 || digits > 9 || text[digits] != '\0')
+        return -1;
+    long value = strtol(text, NULL, 10);
+    return value >= low && value <= high ? value : -1;
+}
+
+/* Print "chatroom_load: " and the message on stderr (a mistake on the command line); exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROG);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+
+/* A descriptor per bot: raise the soft limit towards the hard one if the default (often
+ * 1024, 256 on macOS) is too small for CLIENTS sockets. */
+static void raise_descriptor_limit(void)
+{
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < (rlim_t)clients + 16) {
         limit.rlim_cur = (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (rlim_t)clients + 16)
                              ? (rlim_t)clients + 16 : limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
-
-    bots = calloc((size_t)clients, sizeof *bots);
-    struct pollfd *fds = calloc((size_t)clients, sizeof *fds);
-    if (bots == NULL || fds == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROG);
-        return 1;
-    }
-    int status = 0;
-    long connected = 0;
-
-    /* 1. Connect every bot and send its nickname; then the sockets go non-blocking, so the
-     *    one thread never waits on any single bot. */
-    for (long i = 0; i < clients; i++, connected++) {
-        struct bot *b = &bots[i];
-        b->next_seq = calloc((size_t)clients, sizeof *b->next_seq);
-        b->fd = b->next_seq ? connect_to(host, port) : -1;
-        if (b->fd < 0) {
-            free(b->next_seq);
-            status = 1;
-            break;
-        }
-        snprintf(b->nick, sizeof b->nick, "b%d-%d", (int)(getpid() % 100000), (int)i);
-        char hello[32];
-        int n = snprintf(hello, sizeof hello, "%s\n", b->nick);
-        ssize_t sent;
-        do /* a few bytes on a fresh blocking socket: one send() takes them all */
-            sent = send(b->fd, hello, (size_t)n, 0);
-        while (sent < 0 && errno == EINTR);
-        if (sent != n) {
-            fprintf(stderr, "%s: send nickname: %s\n", PROG, strerror(errno));
-            free(b->next_seq);
-            close(b->fd);
-            status = 1;
-            break;
-        }
-        fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_NONBLOCK);
-    }
-
-    if (status != 0) { /* could not even connect: nothing to measure */
-        for (long i = 0; i < connected; i++) {
-            close(bots[i].fd);
-            free(bots[i].next_seq);
-        }
-        free(bots);
-        free(fds);
-        return 1;
-    }
-
-    /* 2. Run: wait until all have joined, then everyone talks and listens at once. */
-    double start = now(), deadline = start + RUN_SECONDS, last_news = start, talk_start = 0;
-    long joined = 0, expected = clients * (clients - 1) * lines;
-    while (status == 0) {
-        if (joined == clients && talk_start == 0)
-            talk_start = now(); /* the clock for the figures starts when all are in */
-        if (talk_start != 0) {
-            /* Send what the window allows (a line fits the socket buffer at once, almost
-             * always; if not, the rest waits for POLLOUT). */
-            for (long i = 0; i < clients && status == 0; i++) {
-                while (may_send(i)) {
-                    struct bot *b = &bots[i];
-                    b->out_len = (size_t)snprintf(b->out, sizeof b->out, "%ld %ld\n", i, b->sent);
-                    b->sent++;
-                    if (flush_out(b) < 0) {
-                        fprintf(stderr, "%s: bot %s: send: %s\n", PROG, b->nick, strerror(errno));
-                        status = 1;
-                        break;
-                    }
-                }
-            }
-            if (deliveries + own_lines >= expected)
-                break; /* everything arrived (or more than everything: the summary says) */
-        }
-        for (long i = 0; i < clients; i++)
-            fds[i] = (struct pollfd){.fd = bots[i].fd,
-                                     .events = (short)(POLLIN | (bots[i].out_len ? POLLOUT : 0))};
-        double t = now();
-        if (t >= deadline || t - last_news >= QUIET_SECONDS) {
-            fprintf(stderr, "%s: gave up after %.0f s: %s\n", PROG, t - start,
-                    t >= deadline ? "the run took too long" : "nothing arrived for 15 s");
-            status = 1;
-            break;
-        }
-        int ready = poll(fds, (nfds_t)clients, 1000);
-        if (ready < 0 && errno != EINTR) {
-            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
-            status = 1;
-            break;
-        }
-        if (ready > 0)
-            last_news = now();
-        for (long i = 0; i < clients && ready > 0; i++) {
-            if (fds[i].revents & POLLOUT && flush_out(&bots[i]) < 0) {
-                fprintf(stderr, "%s: bot %s: send: %s\n", PROG, bots[i].nick, strerror(errno));
-                status = 1;
-                break;
-            }
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
-                int was_joined = bots[i].joined;
-                if (read_bot(i) < 0 || refused) {
-                    status = 1;
-                    break;
-                }
-                joined += bots[i].joined - was_joined;
-            }
-        }
-    }
-    double seconds = now() - (talk_start != 0 ? talk_start : start);
-
-    /* 3. The summary. Missing: expected deliveries that never came (counted per sender as
-     *    the gap to the last line number, which in-order delivery makes exact). */
-    long missing = 0;
-    for (long i = 0; i < connected; i++)
-        for (long j = 0; j < clients; j++)
-            if (j != i)
-                missing += lines - bots[i].next_seq[j];
-    printf("%ld clients x %ld lines: %ld deliveries in %.2f s, %.0f per second, %ld missing, "
-           "%ld out of order, %ld own lines\n",
-           clients, lines, deliveries, seconds, seconds > 0 ? (double)deliveries / seconds : 0.0,
-           missing, out_of_order, own_lines);
-    if (missing != 0 || out_of_order != 0 || own_lines != 0)
-        status = 1;
-
-    /* 4. Leave (closing is enough: the room announces each departure) and free. */
-    for (long i = 0; i < connected; i++) {
-        close(bots[i].fd);
-        free(bots[i].next_seq);
-    }
-    free(bots);
-    free(fds);
-    return status;
 }
+
+/* Seconds since some fixed point, as a double. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
