@@ -1,26 +1,37 @@
 /*
- * dict_server.c - the notes' question-and-answer server: many lines per client, many
+ * dict_server.c - the notes' question-and-answer server: many messages per client, many
  * clients, but strictly ONE client at a time (an iterative server).
  *
  * Usage: dict_server [PORT]
  *
- * Mirrors the notes' "dictionary server" example: `how are u` -> `fine`, `how old are u`
- * -> `nicai`, anything else -> `no`, `bye` -> `bye` and that client is closed. Each
- * question is one line ending in "\n" (a "\r" before it is accepted); each answer is one
- * line. PORT defaults to 50007; 0 lets the OS pick. Ctrl-C (SIGINT) or SIGTERM: the server
- * says so and exits 0.
+ * Mirrors the notes' "dictionary server": `how are u` -> `fine`, `how old are u` ->
+ * `nicai`, `bye` -> `bye` (and that client is closed), anything else -> `no`. PORT
+ * defaults to 50007; 0 lets the OS pick. Ctrl-C or SIGTERM: "Server closing", then exit 0.
  *
- * What it gets wrong, on purpose: while one client is connected, a second one can connect
- * (the kernel finishes its handshake and parks it in the listen backlog) but gets no answer
- * until the first one leaves. Lesson 04 fixes that with one thread per client.
+ * The notes' message model: one recv(1024) is one message. One trailing "\r\n" or "\n" is
+ * stripped before the lookup, and the answer gets the same ending: the notes' Python client
+ * (bare `how are u`) gets a bare `fine`, nc and telnet (lines) get lines. It holds for one
+ * short message per turn on a quiet connection; it breaks when bytes arrive in pieces or
+ * merged (two questions sent at once are ONE message, answered `no`; a slow network may
+ * split one): ../05-udp/stream_vs_datagram measures the merge. A recv that fills all 1024
+ * bytes is answered as a message, and the rest of the bytes arrives as the next message,
+ * as in the notes; the log says so. One patch the model needs for line tools: `nc -C`
+ * writes a line's text and its "\r\n" with two write() calls, so the "\r\n" often
+ * arrives alone. A message that is only a line ending is therefore not a question: it is
+ * the end of the previous one, and is answered with the same ending, which finishes the
+ * previous answer's line on the client's screen.
+ *
+ * What the previous version got wrong: it waited for a "\n", so the notes' own client,
+ * which sends none, waited for ever. What it still gets wrong, on purpose: while one client
+ * is connected, a second one can connect (the kernel finishes its handshake and queues it)
+ * but gets no answer until the first leaves. Lesson 04 gives every client a thread.
  *
  * Try:
  *   terminal 1:  ./dict_server 50007
- *   terminal 2:  ../02-tcp-client/tcp_client_loop 127.0.0.1 50007
- *                (type: how are u, how old are u, bye)
+ *   terminal 2:  nc 127.0.0.1 50007        (type: how are u, how old are u, bye)
+ *            or  ../02-tcp-client/tcp_client_loop 127.0.0.1 50007
  *
- * See also: tcp_server.c (the single-shot version of the same steps), hello_http.c,
- * ../02-tcp-client/tcp_client_loop.c, ../04-multithread-server/.
+ * See also: tcp_server.c (the same steps, once), ../04-multithread-server/mt_server.c.
  */
 /* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
  * strict _POSIX_C_SOURCE alone hides them. */
@@ -33,110 +44,195 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define PROGRAM "dict_server"
-#define USAGE "Usage: dict_server [PORT]"
 #define DEFAULT_PORT 50007
+#define RECV_SIZE 1024 /* Python: data = conn.recv(1024) */
+
+static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
+
+static int parse_arguments(int argc, char **argv);  /* the port, or exit 2 */
+static void set_up_signals(void);                   /* SIGINT/SIGTERM set stop_requested */
+static void on_signal(int signal_number);           /* the handler: sets the flag */
+static int listen_on(int port, int *bound_port);    /* steps 1-4, as in tcp_server.c */
+static int accept_client(int server_socket, char *name, size_t size); /* step 5 */
+static void talk_to_client(int client_socket, const char *name); /* steps 6-7, repeated */
+static const char *answer(const unsigned char *message, size_t length); /* the dictionary */
+static size_t strip_ending(const unsigned char *data, size_t *length); /* "\n", "\r\n" */
+static void print_help(void);                       /* -h: Usage + description, exit 0 */
+static int parse_port(const char *text);            /* strict: digits, 0..65535 */
+static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
+static void fail(const char *call, const char *where); /* run-time error: exit 1 */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);            /* "127.0.0.1 port 51528" */
+static void print_escaped(const void *data, size_t length); /* bytes shown safely */
+static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
+
+int main(int argc, char **argv) {
+    int port = parse_arguments(argc, argv);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send() fails with EPIPE instead and only that client is dropped. */
+    signal(SIGPIPE, SIG_IGN);
+    set_up_signals(); /* Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
+
+    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps.
+     *      Python: s.bind(("", 50007)); s.listen(128) */
+    int server_socket = listen_on(port, &port);
+    printf("Listening on port %d\n", port);
+
+    /* Python: while True:   (here: until SIGINT/SIGTERM)
+     * A signal landing just after the check of stop_requested, before accept() (or recv())
+     * starts waiting, is only seen at the next connection (or message). Real servers close
+     * that tiny window with pselect()/ppoll() or a self-pipe; here we accept it. */
+    while (!stop_requested) {
+        /* 5. Accept the next client. Any others wait in the backlog meanwhile: connected
+         *    as far as they can tell, but nobody reads what they send.
+         *    Python: conn, addr = s.accept() */
+        char client_name[NI_MAXHOST + NI_MAXSERV + 8];
+        int client_socket = accept_client(server_socket, client_name, sizeof client_name);
+        if (client_socket < 0)
+            continue; /* a signal, or a client that gave up while queued */
+
+        /* 6-7. Receive a message, send its answer, again and again, with THIS client only,
+         *      until it says bye or leaves. */
+        talk_to_client(client_socket, client_name);
+
+        /* 8. Close the client's socket: that conversation is over. The listening socket
+         *    stays open for the next client. Python: conn.close() */
+        close(client_socket);
+        printf("Client left: %s\n", client_name);
+    }
+
+    /* 8. Close the listening socket: no new clients from here on. Python: s.close() */
+    printf("Server closing\n");
+    close(server_socket);
+    return 0;
+}
+
+/* Step 5: wait for the next client; -1 if accept was interrupted or that client is gone.
+ * EINTR: a signal (main's loop checks the flag). ECONNABORTED: the client gave up while
+ * queued. Neither is fatal, nor is anything else that concerns one client. */
+static int accept_client(int server_socket, char *name, size_t size) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    int client_socket = accept(server_socket, (struct sockaddr *)&address, &length);
+    if (client_socket < 0) {
+        if (errno != EINTR && errno != ECONNABORTED)
+            fprintf(stderr, "%s: accept: %s\n", PROGRAM, strerror(errno));
+        return -1;
+    }
+    format_address((struct sockaddr *)&address, length, name, size);
+    printf("Connection from %s\n", name);
+    return client_socket;
+}
+
+/* Steps 6-7, repeated until the client says bye, closes (recv returns 0), fails, or we
+ * are asked to stop. One recv is one message (the notes' model, see the top). */
+static void talk_to_client(int client_socket, const char *name) {
+    unsigned char message[RECV_SIZE];
+    while (!stop_requested) {
+        /* 6. Receive one message. Python: data = conn.recv(1024) */
+        ssize_t count = recv(client_socket, message, sizeof message, 0);
+        if (count < 0) {
+            if (errno == EINTR)
+                continue; /* a signal: the loop checks stop_requested */
+            fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, name, strerror(errno));
+            return;
+        }
+        if (count == 0)
+            return; /* the client closed its side. Python: if not data: break */
+        printf("Received: ");
+        print_escaped(message, (size_t)count);
+        putchar('\n');
+        if (count == RECV_SIZE)
+            printf("(1024 bytes: the buffer was full, the rest arrives as the next message)\n");
+
+        /* 7. Look the message up (without its line ending) and send the answer WITH that
+         *    ending. Python: conn.send(words.get(data, "no").encode()) */
+        size_t length = (size_t)count;
+        size_t ending = strip_ending(message, &length);
+        if (length == 0) {
+            /* Only a line ending: the tail of the last message (nc -C sends "\r\n" on its
+             * own). Echo it, so the last answer ends its line too. Not a question. */
+            if (send_all(client_socket, message, ending) < 0)
+                return;
+            printf("(a line ending alone: the end of the last message, echoed)\n");
+            continue;
+        }
+        const char *text = answer(message, length);
+        char reply[16];
+        memcpy(reply, text, strlen(text));
+        memcpy(reply + strlen(text), message + length, ending);
+        if (send_all(client_socket, reply, strlen(text) + ending) < 0) {
+            fprintf(stderr, "%s: send %s: %s\n", PROGRAM, name, strerror(errno));
+            return;
+        }
+        printf("Sent: ");
+        print_escaped(reply, strlen(text) + ending);
+        putchar('\n');
+        if (strcmp(text, "bye") == 0) {
+            /* The client said goodbye. Our FIN goes out after the answer (shutdown), then
+             * we wait, at most a second, for the client to close too: bytes still on
+             * their way (a lone "\r\n" after "bye") left unread when we close would make
+             * the kernel send a reset (RST), and the client could lose the "bye". */
+            shutdown(client_socket, SHUT_WR);
+            struct timeval second = {1, 0};
+            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+            ssize_t dropped = 0, more; /* bounded: 64 KiB, then we close anyway */
+            while (dropped < 65536 && (more = recv(client_socket, message, sizeof message, 0)) > 0)
+                dropped += more; /* dropped: the conversation is over */
+            return; /* main closes the socket */
+        }
+    }
+}
+
+/* The dictionary itself. Python: words.get(data, "no") */
+static const char *answer(const unsigned char *message, size_t length) {
+    static const char *const words[][2] = {
+        {"how are u", "fine"},
+        {"how old are u", "nicai"},
+        {"bye", "bye"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (length == strlen(words[i][0]) && memcmp(message, words[i][0], length) == 0)
+            return words[i][1];
+    return "no";
+}
+
+/* The notes' model, both ways: remove one trailing "\r\n" or "\n" from the message (by
+ * shortening *length) and return how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const unsigned char *data, size_t *length) {
+    if (*length >= 2 && data[*length - 2] == '\r' && data[*length - 1] == '\n') {
+        *length -= 2;
+        return 2;
+    }
+    if (*length >= 1 && data[*length - 1] == '\n') {
+        *length -= 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+#define USAGE "Usage: dict_server [PORT]"
+#define DESCRIPTION                                                                        \
+    "Answer one client at a time, one message (one recv of up to 1024 bytes) at a time:\n" \
+    "how are u -> fine, how old are u -> nicai, bye -> bye (then close), else no.\n"       \
+    "PORT: default 50007; 0 lets the OS pick a free port (the first line says which).\n"
 #define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
-#define LINE_SIZE 1024 /* the longest question we keep, in bytes, before its "\n" */
 
-/* Set by the SIGINT/SIGTERM handler; the loops check it before every accept() and recv(). */
-static volatile sig_atomic_t stop_requested = 0;
-
+/* The SIGINT/SIGTERM handler: it only sets a flag (see set_up_signals). */
 static void on_signal(int signal_number) {
     (void)signal_number;
     stop_requested = 1;
-}
-
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
-    fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
-    fputc('\n', stderr);
-    exit(2);
-}
-
-/* Runtime failure: one line naming the call, the address and the reason, exit 1. */
-static void fail(const char *call, const char *where) {
-    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
-            strerror(errno));
-    exit(1);
-}
-
-/* A port is all digits, 0..65535; "80x", "-1", "" and "99999" are refused. */
-static int parse_port(const char *text) {
-    char *end;
-    long value;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(BAD_PORT, text);
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value > 65535)
-        usage_error(BAD_PORT, text);
-    return (int)value;
-}
-
-/* The first argument that looks like a negative number (getopt took it for an option). */
-static const char *negative_number(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1]))
-            return argv[i];
-    return NULL;
-}
-
-/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
-static void format_address(const struct sockaddr *address, socklen_t length, char *out,
-                           size_t size) {
-    char host[NI_MAXHOST], service[NI_MAXSERV];
-    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0) {
-        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
-        return;
-    }
-    const char *shown = host;
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
-        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
-    snprintf(out, size, "%s port %s", shown, service);
-}
-
-/* Print bytes as text, escaping what a terminal should not see raw (like Python's b'...'). */
-static void print_escaped(const unsigned char *data, size_t length) {
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = data[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
-        else if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c < 0x20 || c > 0x7e)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-}
-
-/* send() may take only part of the buffer: keep going until all of it is handed over. */
-static int send_all(int socket_fd, const void *data, size_t length) {
-    const char *next = data;
-    while (length > 0) {
-        ssize_t sent = send(socket_fd, next, length, 0);
-        if (sent < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        next += sent;
-        length -= (size_t)sent;
-    }
-    return 0;
 }
 
 /* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
@@ -201,171 +297,113 @@ static int listen_on(int port, int *bound_port) {
     return server_socket;
 }
 
-/* The dictionary itself. Python: if recv_data == "how are u": reply = "fine" ... */
-static const char *answer(const unsigned char *line, size_t length) {
-    static const char *const questions[][2] = {
-        {"how are u", "fine"},
-        {"how old are u", "nicai"},
-        {"bye", "bye"},
-    };
-    for (size_t i = 0; i < sizeof questions / sizeof questions[0]; i++)
-        if (length == strlen(questions[i][0]) && memcmp(line, questions[i][0], length) == 0)
-            return questions[i][1];
-    return "no";
+/* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
+static void print_help(void) {
+    printf("%s\n%s", USAGE, DESCRIPTION);
+    exit(0);
 }
 
-/* Send one answer line; false if the client has gone (then we stop talking to it). */
-static bool reply(int client_socket, const char *client_name, const char *text) {
-    char message[64];
-    int length = snprintf(message, sizeof message, "%s\n", text);
-    if (send_all(client_socket, message, (size_t)length) < 0) {
-        fprintf(stderr, "%s: send %s: %s\n", PROGRAM, client_name, strerror(errno));
-        return false;
-    }
-    printf("Sent: %s\n", text);
-    return true;
-}
-
-/* Steps 6-7, repeated: receive bytes, cut them into lines, answer each line, until the
- * client says bye, closes (recv returns 0), fails, or we are asked to stop.
- * TCP is a byte stream: one recv() may hold half a line or three lines, so we collect
- * bytes in `line` and act only when "\n" arrives. */
-static void talk_to_client(int client_socket, const char *client_name) {
-    unsigned char chunk[4096];
-    unsigned char line[LINE_SIZE];
-    size_t used = 0;         /* bytes of the current line kept so far */
-    bool discarding = false; /* inside a line that was too long: drop bytes up to "\n" */
-
-    while (!stop_requested) {
-        /* Python: recv_data = client_socket.recv(1024) */
-        ssize_t count = recv(client_socket, chunk, sizeof chunk, 0);
-        if (count < 0) {
-            if (errno == EINTR)
-                continue; /* a signal: the loop checks stop_requested */
-            fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, client_name, strerror(errno));
-            return;
-        }
-        if (count == 0) { /* the client closed its side: nothing more will come */
-            if (used > 0 || discarding)
-                printf("Client closed in the middle of a line: dropped it\n");
-            return;
-        }
-        for (ssize_t i = 0; i < count; i++) {
-            unsigned char c = chunk[i];
-            if (discarding) {
-                if (c == '\n')
-                    discarding = false;
-                continue;
-            }
-            if (c == '\n') {
-                size_t length = used;
-                if (length > 0 && line[length - 1] == '\r')
-                    length--; /* "how are u\r\n" from telnet-style clients */
-                used = 0;
-                printf("Received: ");
-                print_escaped(line, length);
-                putchar('\n');
-                const char *text = answer(line, length);
-                if (!reply(client_socket, client_name, text))
-                    return;
-                if (strcmp(text, "bye") == 0)
-                    return; /* the client said goodbye: the caller closes its socket */
-                continue;
-            }
-            if (used == sizeof line) {
-                /* Never overflow, never silently cut: say so, then skip to the next "\n". */
-                printf("Received a line longer than %d bytes: discarding it\n", LINE_SIZE);
-                if (!reply(client_socket, client_name, "line too long"))
-                    return;
-                discarding = true;
-                used = 0;
-                continue;
-            }
-            line[used++] = c;
-        }
-    }
-}
-
-int main(int argc, char **argv) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
-     * ignored, send() fails with EPIPE instead and only that client is dropped. */
-    signal(SIGPIPE, SIG_IGN);
-
-    /* Options may come before or after the operand: getopt stops at the first operand
-     * (always on macOS, here because of the "+"), so we take it by hand and carry on. */
-    const char *port_text = NULL;
-    opterr = 0;
+/* Options first, then at most one operand, the port. getopt would take "-1" for an
+ * option: an argument that looks like a negative number is reported as a bad port. */
+static int parse_arguments(int argc, char **argv) {
+    opterr = 0; /* we print our own messages */
     for (;;) {
-        int option = getopt(argc, argv, "+h"); /* "+": stop at an operand, as macOS does */
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            /* After "--" everything left is an operand; otherwise take one, then go on. */
-            bool rest_are_operands = strcmp(argv[optind - 1], "--") == 0;
-            do {
-                if (port_text != NULL)
-                    usage_error("too many operands (try '%s -h')", PROGRAM);
-                port_text = argv[optind++];
-            } while (rest_are_operands && optind < argc);
-            if (rest_are_operands)
-                break; /* (glibc would hand back the same operands again) */
-            continue;
-        }
-        if (option == 'h') {
-            printf("%s\n", USAGE);
-            return 0;
-        }
-        if (isdigit((unsigned char)optopt) && negative_number(argc, argv) != NULL)
-            usage_error(BAD_PORT, negative_number(argc, argv));
+        const char *next = optind < argc ? argv[optind] : "";
+        if (strcmp(next, "--help") == 0)
+            print_help();
+        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
+        if (next[0] == '-' && isdigit((unsigned char)next[1]))
+            usage_error(BAD_PORT, next);
+        int option = getopt(argc, argv, "+h"); /* "+": stop at the first operand */
+        if (option == -1)
+            break;
+        if (option == 'h')
+            print_help();
         char unknown[3] = {'-', (char)optopt, '\0'};
         usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
     }
-    int port = port_text != NULL ? parse_port(port_text) : DEFAULT_PORT;
+    if (argc - optind > 1)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    return optind < argc ? parse_port(argv[optind]) : DEFAULT_PORT;
+}
 
-    /* Ctrl-C / SIGTERM: stop waiting, close everything, exit 0. */
-    set_up_signals();
+/* A port is all digits, 0..65535: "", "-1", "+80", " 80", "0x50", "80x", "65536" are not. */
+static int parse_port(const char *text) {
+    char *end;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(BAD_PORT, text);
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value > 65535)
+        usage_error(BAD_PORT, text);
+    return (int)value;
+}
 
-    /* 1-4. Create the socket, set address reuse, bind, listen (see tcp_server.c).
-     *      Python: server_socket.bind(("", 50007)); server_socket.listen(128) */
-    int server_socket = listen_on(port, &port);
-    printf("Listening on port %d\n", port);
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
 
-    /* Python: while True:   (here: until SIGINT/SIGTERM)
-     * A signal landing just after the check of stop_requested, before accept() (or recv())
-     * starts waiting, is only seen at the next connection (or line). Real servers close
-     * that tiny window with pselect()/ppoll() or a self-pipe; here we accept it. */
-    while (!stop_requested) {
-        /* 5. Accept the next client. Any others wait in the backlog meanwhile: connected
-         *    as far as they can tell, but nobody reads what they send.
-         *    Python: client_socket, client_address = server_socket.accept() */
-        struct sockaddr_storage client_address;
-        socklen_t client_length = sizeof client_address;
-        int client_socket =
-            accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-        if (client_socket < 0) {
-            /* EINTR: a signal (the loop checks the flag). ECONNABORTED: that client gave
-             * up while queued. Not fatal, nor is anything else that concerns one client. */
-            if (errno != EINTR && errno != ECONNABORTED)
-                fprintf(stderr, "%s: accept port %d: %s\n", PROGRAM, port, strerror(errno));
-            continue;
-        }
-        char client_name[NI_MAXHOST + NI_MAXSERV + 8];
-        format_address((struct sockaddr *)&client_address, client_length, client_name,
-                       sizeof client_name);
-        printf("Connection from %s\n", client_name);
+/* Run-time failure: one line naming the call, the address and the reason, exit 1. */
+static void fail(const char *call, const char *where) {
+    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
+            strerror(errno));
+    exit(1);
+}
 
-        /* 6-7. Receive a line, send its answer, again and again, with THIS client only. */
-        talk_to_client(client_socket, client_name);
-
-        /* 8. Close the client's socket: that conversation is over (its recv() returns 0).
-         *    The listening socket stays open for the next client. */
-        close(client_socket);
-        printf("Client left: %s\n", client_name);
+/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size) {
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
     }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
+        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
+    snprintf(out, size, "%s port %s", shown, service);
+}
 
-    /* 8. Close the listening socket: no new clients from here on. */
-    printf("Server closing\n");
-    close(server_socket);
+/* Print a peer's bytes so that they cannot clear or retitle the terminal: printable ASCII
+ * as is, backslash as \\, tab/CR/LF as \t \r \n, every other byte as \xHH (like b'...'). */
+static void print_escaped(const void *data, size_t length) {
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c > 0x7e)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
+/* send() may take only part of the buffer: keep going until all of it is handed over. */
+static int send_all(int socket_fd, const void *data, size_t length) {
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(socket_fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        next += sent;
+        length -= (size_t)sent;
+    }
     return 0;
 }

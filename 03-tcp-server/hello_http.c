@@ -2,7 +2,7 @@
  * hello_http.c - the notes' "hello world to the browser": an iterative TCP server that
  * speaks just enough HTTP/1.1 for a browser or curl, and drops clients that stay silent.
  *
- * Usage: hello_http [PORT] [-t SECONDS]
+ * Usage: hello_http [-t SECONDS] [PORT]
  *
  * Mirrors the notes' "return Hello World to the browser" example, made safe: per
  * connection it reads the request head up to the blank line (at most 8 KiB: more gets
@@ -10,9 +10,13 @@
  * answers `GET /` with a small HTML page, `HEAD /` with the same head and no body, any
  * other path with 404 and any other method with 405. Every answer says
  * `Connection: close` and the server closes after it, one client at a time.
- * PORT defaults to 8080 (0: the OS picks). -t SECONDS (default 5) is the receive timeout:
- * a client that connects and sends nothing would otherwise block this one-at-a-time
- * server forever, so after SECONDS without a complete request it is dropped.
+ * PORT defaults to 8080 (0: the OS picks). -t SECONDS (default 5) bounds the time a client
+ * has to send its whole request head; a silent client is then dropped.
+ *
+ * What the notes' version gets wrong: one recv(1024) is not a whole HTTP request (it can
+ * come in pieces, and be longer), and a client that connects and says nothing blocks a
+ * one-at-a-time server for ever. Here the head is collected up to its blank line, within
+ * a deadline.
  *
  * Try:
  *   terminal 1:  ./hello_http 8080
@@ -42,169 +46,228 @@
 #include <unistd.h>
 
 #define PROGRAM "hello_http"
-#define USAGE "Usage: hello_http [PORT] [-t SECONDS]"
 #define DEFAULT_PORT 8080
 #define DEFAULT_TIMEOUT 5
-#define MAX_TIMEOUT 86400
-#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
-#define BAD_TIMEOUT "bad timeout '%s': expected a number of seconds from 1 to 86400"
 #define HEAD_MAX 8192 /* the longest request head we read, blank line included */
-
 #define PAGE                                                                               \
     "<!DOCTYPE html>\n"                                                                    \
     "<html><head><meta charset=\"utf-8\"><title>Hello</title></head>\n"                    \
     "<body><h1>Hello World</h1><p>Served by hello_http, lesson 03.</p></body></html>\n"
 
-/* Set by the SIGINT/SIGTERM handler; checked before every accept() and after an EINTR. */
-static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
 
-static void on_signal(int signal_number) {
-    (void)signal_number;
-    stop_requested = 1;
-}
+/* One parsed request line, pointing into the head (not NUL-terminated). */
+struct request {
+    const char *method, *target;
+    size_t method_length, target_length, line_length;
+};
 
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
-    fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
-    fputc('\n', stderr);
-    exit(2);
-}
-
-/* Runtime failure: one line naming the call, the address and the reason, exit 1. */
-static void fail(const char *call, const char *where) {
-    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
-            strerror(errno));
-    exit(1);
-}
-
-/* All digits, within 0..max; anything else is a usage error with the given message. */
-static int parse_number(const char *text, long max, const char *message) {
-    char *end;
-    long value;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(message, text);
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value > max)
-        usage_error(message, text);
-    return (int)value;
-}
-
-/* The first argument that looks like a negative number (getopt took it for an option). */
-static const char *negative_number(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1]))
-            return argv[i];
-    return NULL;
-}
-
-/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static int parse_arguments(int argc, char **argv, int *timeout); /* port; exit 2 if bad */
+static void set_up_signals(void);                 /* SIGINT/SIGTERM set stop_requested */
+static void on_signal(int signal_number);         /* the handler: sets the flag */
+static int listen_on(int port, int *bound_port);  /* steps 1-4, as in tcp_server.c */
+static int accept_client(int server_socket, char *name, size_t size); /* step 5 */
+static size_t receive_head(int client_socket, const char *name, char *head, int timeout);
+                                                  /* step 6: the request, up to the blank line */
+static void answer_request(int client_socket, const char *name, const char *head,
+                           size_t length);        /* step 7: 200, 400, 404 or 405 */
+static void finish_politely(int client_socket);   /* step 8: FIN first, then read the rest */
+static size_t end_of_head(const char *data, size_t length); /* just past the blank line */
+static bool parse_head(const char *head, size_t length, struct request *request);
+static bool is_token_char(unsigned char c);       /* letters allowed in a method or header */
+static void respond(int client_socket, const char *name, const char *status,
+                    const char *extra_header, const char *content_type, const char *body,
+                    bool send_body);              /* status line, headers, body */
+static long milliseconds_since(const struct timespec *start); /* monotonic clock */
+static void print_help(void);                     /* -h: Usage + description, exit 0 */
+static int parse_number(const char *text, long min, long max, const char *message);
+static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
+static void fail(const char *call, const char *where); /* run-time error: exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
-                           size_t size) {
-    char host[NI_MAXHOST], service[NI_MAXSERV];
-    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0) {
-        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
-        return;
-    }
-    const char *shown = host;
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
-        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
-    snprintf(out, size, "%s port %s", shown, service);
-}
+                           size_t size);          /* "127.0.0.1 port 51528" */
+static void print_escaped(const void *data, size_t length); /* bytes shown safely */
+static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
 
-/* Print bytes as text, escaping what a terminal should not see raw (like Python's b'...'). */
-static void print_escaped(const char *data, size_t length) {
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)data[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c < 0x20 || c > 0x7e)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-}
+int main(int argc, char **argv) {
+    int timeout;
+    int port = parse_arguments(argc, argv, &timeout);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+     * ignored, send() fails with EPIPE instead and only that client is dropped. */
+    signal(SIGPIPE, SIG_IGN);
+    /* Ctrl-C / SIGTERM: close everything, exit 0, at once: a client being served when
+     * the signal comes is dropped without an answer. */
+    set_up_signals();
 
-/* send() may take only part of the buffer: keep going until all of it is handed over. */
-static int send_all(int socket_fd, const void *data, size_t length) {
-    const char *next = data;
-    while (length > 0) {
-        ssize_t sent = send(socket_fd, next, length, 0);
-        if (sent < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        next += sent;
-        length -= (size_t)sent;
+    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps.
+     *      Python: s.bind(("", 8080)); s.listen(128) */
+    int server_socket = listen_on(port, &port);
+    printf("Listening on port %d\n", port);
+
+    /* Python: while True:   (here: until SIGINT/SIGTERM)
+     * A signal landing after the stop_requested check but before accept() (or a recv())
+     * starts waiting is only seen at the next connection (or request, or -t timeout). */
+    while (!stop_requested) {
+        /* 5. Accept the next browser connection. Python: conn, addr = s.accept() */
+        char client_name[NI_MAXHOST + NI_MAXSERV + 8];
+        int client_socket = accept_client(server_socket, client_name, sizeof client_name);
+        if (client_socket < 0)
+            continue; /* a signal, or a client that gave up while queued */
+
+        /* 6. Receive the request. Python: request = conn.recv(1024)
+         *    Here: every piece until the blank line that ends the head, within -t seconds
+         *    (a client that says nothing must not block this one-at-a-time server). */
+        char head[HEAD_MAX];
+        size_t length = receive_head(client_socket, client_name, head, timeout);
+
+        /* 7. Send the response. Python: conn.send(b"HTTP/1.1 200 OK\r\n\r\nHello World") */
+        if (length > 0)
+            answer_request(client_socket, client_name, head, length);
+
+        /* 8. Close this client's socket ("Connection: close"); keep listening.
+         *    Python: conn.close() */
+        if (length > 0)
+            finish_politely(client_socket);
+        close(client_socket);
     }
+
+    printf("Server closing\n");
+    close(server_socket);
     return 0;
 }
 
-/* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
- * blocking accept() or recv() it interrupts returns -1 with errno EINTR, and the loop
- * around it sees the flag and ends. */
-static void set_up_signals(void) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0; /* no SA_RESTART */
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
+/* Step 5: wait for the next client; -1 if accept was interrupted or that client is gone.
+ * EINTR: a signal (main's loop checks the flag). ECONNABORTED: the client gave up while
+ * queued. Neither is fatal, nor is anything else that concerns one client. */
+static int accept_client(int server_socket, char *name, size_t size) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    int client_socket = accept(server_socket, (struct sockaddr *)&address, &length);
+    if (client_socket < 0) {
+        if (errno != EINTR && errno != ECONNABORTED)
+            fprintf(stderr, "%s: accept: %s\n", PROGRAM, strerror(errno));
+        return -1;
+    }
+    format_address((struct sockaddr *)&address, length, name, size);
+    printf("Connection from %s\n", name);
+    return client_socket;
 }
 
-/* Steps 1-4 of tcp_server.c: socket (IPv6 taking IPv4 too, or plain IPv4 where IPv6 is
- * missing), SO_REUSEADDR (so a restart does not trip over TIME_WAIT), bind to the wildcard,
- * listen. Returns the listening socket and stores the port it really got. */
-static int listen_on(int port, int *bound_port) {
-    char where[32];
-    snprintf(where, sizeof where, "port %d", port);
-    struct sockaddr_storage address;
-    socklen_t length;
-    memset(&address, 0, sizeof address);
-    int family = AF_INET6;
-    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
-    if (server_socket < 0) {
-        family = AF_INET;
-        server_socket = socket(AF_INET, SOCK_STREAM, 0);
-        if (server_socket < 0)
-            fail("socket", "");
-    } else {
-        int off = 0;
-        if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
-            fail("setsockopt IPV6_V6ONLY", where);
+/* Step 6: read the request head into head[HEAD_MAX] until the blank line that ends it.
+ * Returns its length, or 0 when there is nothing to answer (the client left, was too slow,
+ * or the head was too long: that one gets 431 here).
+ * TCP may deliver the head in any number of pieces, so we keep appending. The whole head
+ * must arrive within `timeout` seconds: before each recv() we tell the kernel
+ * (SO_RCVTIMEO) how much of that time is left, and recv() fails with EAGAIN when it runs
+ * out. So neither a silent client nor one that dribbles a byte at a time can hold this
+ * server for longer. */
+static size_t receive_head(int client_socket, const char *name, char *head, int timeout) {
+    size_t used = 0, head_length = 0;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (head_length == 0) {
+        long left = timeout * 1000L - milliseconds_since(&start);
+        struct timeval limit = {left / 1000, (left % 1000) * 1000};
+        if (left <= 0 ||
+            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) {
+            printf("Dropped %s: no complete request within %d s\n", name, timeout);
+            return 0;
+        }
+        if (used == HEAD_MAX) {
+            printf("Request head longer than %d bytes\n", HEAD_MAX);
+            respond(client_socket, name, "431 Request Header Fields Too Large", "",
+                    "text/plain", "431 Request Header Fields Too Large\n", true);
+            finish_politely(client_socket); /* the rest of the head is still coming */
+            return 0;
+        }
+        ssize_t count = recv(client_socket, head + used, HEAD_MAX - used, 0);
+        if (count < 0) {
+            if (errno == EINTR) {
+                if (stop_requested)
+                    return 0; /* SIGINT/SIGTERM: stop now, this client gets no answer */
+                continue;
+            }
+            /* EAGAIN (EWOULDBLOCK on some systems): SO_RCVTIMEO ran out. */
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                printf("Dropped %s: no complete request within %d s\n", name, timeout);
+            else
+                fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, name, strerror(errno));
+            return 0;
+        }
+        if (count == 0) {
+            printf("Client left before finishing its request: %s\n", name);
+            return 0;
+        }
+        used += (size_t)count;
+        head_length = end_of_head(head, used);
     }
-    int on = 1;
-    if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
-        fail("setsockopt SO_REUSEADDR", where);
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&address;
-        six->sin6_family = AF_INET6;
-        six->sin6_addr = in6addr_any;
-        six->sin6_port = htons((uint16_t)port);
-        length = sizeof *six;
-    } else {
-        struct sockaddr_in *four = (struct sockaddr_in *)&address;
-        four->sin_family = AF_INET;
-        four->sin_addr.s_addr = htonl(INADDR_ANY);
-        four->sin_port = htons((uint16_t)port);
-        length = sizeof *four;
-    }
-    if (bind(server_socket, (struct sockaddr *)&address, length) < 0)
-        fail("bind", where);
-    if (listen(server_socket, 128) < 0)
-        fail("listen", where);
-    length = sizeof address;
-    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
-        fail("getsockname", where);
-    *bound_port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&address)->sin6_port
-                                          : ((struct sockaddr_in *)&address)->sin_port);
-    return server_socket;
+    return head_length;
 }
+
+/* Step 7: check the head, log its request line, and send the one answer it deserves. */
+static void answer_request(int client_socket, const char *name, const char *head,
+                           size_t length) {
+    struct request request;
+    if (!parse_head(head, length, &request)) {
+        printf("Malformed request\n");
+        respond(client_socket, name, "400 Bad Request", "", "text/plain", "400 Bad Request\n",
+                true);
+        return;
+    }
+    printf("Request: ");
+    print_escaped(head, request.line_length);
+    putchar('\n');
+
+    bool is_get = request.method_length == 3 && memcmp(request.method, "GET", 3) == 0;
+    bool is_head = request.method_length == 4 && memcmp(request.method, "HEAD", 4) == 0;
+    /* The path is the target up to any "?query". */
+    size_t path_length = 0;
+    while (path_length < request.target_length && request.target[path_length] != '?')
+        path_length++;
+    bool is_root = path_length == 1 && request.target[0] == '/';
+
+    if (!is_get && !is_head)
+        respond(client_socket, name, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
+                "text/plain", "405 Method Not Allowed\n", true);
+    else if (!is_root)
+        respond(client_socket, name, "404 Not Found", "", "text/plain", "404 Not Found\n",
+                is_get);
+    else
+        respond(client_socket, name, "200 OK", "", "text/html; charset=utf-8", PAGE, is_get);
+}
+
+/* Step 8's first half, as in tcp_server.c: tell the client we are done sending (our FIN,
+ * with shutdown) and read whatever it still sends until it closes too, for two seconds at
+ * most. Closing a socket with unread bytes in it makes the kernel send a reset (RST)
+ * instead of a FIN, which can destroy our response before the client has read it: a
+ * 9 KiB head answered with 431 after reading 8 KiB would be lost. */
+static void finish_politely(int client_socket) {
+    char sink[4096];
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    shutdown(client_socket, SHUT_WR);
+    for (;;) {
+        long left = 2000L - milliseconds_since(&start);
+        struct timeval limit = {left / 1000, (left % 1000) * 1000};
+        if (stop_requested || left <= 0 ||
+            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0)
+            return;
+        ssize_t count = recv(client_socket, sink, sizeof sink, 0);
+        if (count == 0 || (count < 0 && errno != EINTR))
+            return; /* the client closed (or reset, or the time ran out) */
+    }
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+#define USAGE "Usage: hello_http [-t SECONDS] [PORT]"
+#define DESCRIPTION                                                                        \
+    "Serve a Hello World page over HTTP/1.1 (GET and HEAD /) to one client at a time.\n"   \
+    "-t SECONDS: drop a client whose request head is not complete in time (default 5).\n"  \
+    "PORT: default 8080; 0 lets the OS pick a free port (the first line says which).\n"
+#define MAX_TIMEOUT 86400
+#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
+#define BAD_TIMEOUT "bad timeout '%s': expected a number of seconds from 1 to 86400"
 
 /* Where the head ends: the index just past "\r\n\r\n" (or a bare "\n\n"), or 0. */
 static size_t end_of_head(const char *data, size_t length) {
@@ -226,11 +289,6 @@ static bool is_token_char(unsigned char c) {
 
 /* Check the head's shape: "METHOD SP TARGET SP HTTP/d.d" then "Name: value" lines.
  * On success, point at the method and the target inside `head` (not NUL-terminated). */
-struct request {
-    const char *method, *target;
-    size_t method_length, target_length, line_length;
-};
-
 static bool parse_head(const char *head, size_t length, struct request *request) {
     const char *line_end = memchr(head, '\n', length);
     if (line_end == NULL)
@@ -313,190 +371,188 @@ static long milliseconds_since(const struct timespec *start) {
     return (long)(now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
 }
 
-/* Read one request head from the client, then answer it. False: no answer, drop it. */
-static bool serve_client(int client_socket, const char *client_name, int timeout) {
-    char head[HEAD_MAX];
-    size_t used = 0, head_length = 0;
-
-    /* Receive until the blank line that ends the head. TCP may deliver it in any number
-     * of pieces, so we keep appending. The whole head must arrive within `timeout`
-     * seconds: before each recv() we tell the kernel (SO_RCVTIMEO) how much of that time
-     * is left, and recv() fails with EAGAIN when it runs out. So neither a silent client
-     * nor one that dribbles a byte at a time can hold this server for longer. */
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (head_length == 0) {
-        long left = timeout * 1000L - milliseconds_since(&start);
-        struct timeval limit = {left / 1000, (left % 1000) * 1000};
-        if (left <= 0 ||
-            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) {
-            printf("Dropped %s: no complete request within %d s\n", client_name, timeout);
-            return false;
-        }
-        if (used == sizeof head) {
-            printf("Request head longer than %d bytes\n", HEAD_MAX);
-            respond(client_socket, client_name, "431 Request Header Fields Too Large", "",
-                    "text/plain", "431 Request Header Fields Too Large\n", true);
-            return true;
-        }
-        ssize_t count = recv(client_socket, head + used, sizeof head - used, 0);
-        if (count < 0) {
-            if (errno == EINTR) {
-                if (stop_requested)
-                    return false; /* SIGINT/SIGTERM: stop now, this client gets no answer */
-                continue;
-            }
-            /* EAGAIN (EWOULDBLOCK on some systems): SO_RCVTIMEO ran out. */
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                printf("Dropped %s: no complete request within %d s\n", client_name, timeout);
-            else
-                fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, client_name, strerror(errno));
-            return false;
-        }
-        if (count == 0) {
-            printf("Client left before finishing its request: %s\n", client_name);
-            return false;
-        }
-        used += (size_t)count;
-        head_length = end_of_head(head, used);
-    }
-
-    struct request request;
-    if (!parse_head(head, head_length, &request)) {
-        printf("Malformed request\n");
-        respond(client_socket, client_name, "400 Bad Request", "", "text/plain",
-                "400 Bad Request\n", true);
-        return true;
-    }
-    printf("Request: ");
-    print_escaped(head, request.line_length);
-    putchar('\n');
-
-    bool is_get = request.method_length == 3 && memcmp(request.method, "GET", 3) == 0;
-    bool is_head = request.method_length == 4 && memcmp(request.method, "HEAD", 4) == 0;
-    /* The path is the target up to any "?query". */
-    size_t path_length = 0;
-    while (path_length < request.target_length && request.target[path_length] != '?')
-        path_length++;
-    bool is_root = path_length == 1 && request.target[0] == '/';
-
-    if (!is_get && !is_head)
-        respond(client_socket, client_name, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
-                "text/plain", "405 Method Not Allowed\n", true);
-    else if (!is_root)
-        respond(client_socket, client_name, "404 Not Found", "", "text/plain",
-                "404 Not Found\n", is_get);
-    else
-        respond(client_socket, client_name, "200 OK", "", "text/html; charset=utf-8", PAGE,
-                is_get);
-    return true;
+/* The SIGINT/SIGTERM handler: it only sets a flag (see set_up_signals). */
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
 }
 
-/* Before closing, tell the client we are done sending (FIN) and read whatever it still
- * sends until it closes too (for two seconds at most). Closing a socket with unread bytes
- * in it makes the kernel send a reset, which can destroy our response before the client
- * has read it: a 9 KiB head answered with 431 after reading 8 KiB would be lost. */
-static void finish_politely(int client_socket) {
-    char sink[4096];
-    struct timeval one_second = {1, 0};
-    setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &one_second, sizeof one_second);
-    shutdown(client_socket, SHUT_WR);
-    time_t give_up = time(NULL) + 2;
-    while (!stop_requested && time(NULL) < give_up) {
-        ssize_t count = recv(client_socket, sink, sizeof sink, 0);
-        if (count == 0 || (count < 0 && errno != EINTR))
-            break;
-    }
+/* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
+ * blocking accept() or recv() it interrupts returns -1 with errno EINTR, and the loop
+ * around it sees the flag and ends. */
+static void set_up_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART */
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
 }
 
-int main(int argc, char **argv) {
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
-     * ignored, send() fails with EPIPE instead and only that client is dropped. */
-    signal(SIGPIPE, SIG_IGN);
+/* Steps 1-4 of tcp_server.c: socket (IPv6 taking IPv4 too, or plain IPv4 where IPv6 is
+ * missing), SO_REUSEADDR (so a restart does not trip over TIME_WAIT), bind to the wildcard,
+ * listen. Returns the listening socket and stores the port it really got. */
+static int listen_on(int port, int *bound_port) {
+    char where[32];
+    snprintf(where, sizeof where, "port %d", port);
+    struct sockaddr_storage address;
+    socklen_t length;
+    memset(&address, 0, sizeof address);
+    int family = AF_INET6;
+    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
+    if (server_socket < 0) {
+        family = AF_INET;
+        server_socket = socket(AF_INET, SOCK_STREAM, 0);
+        if (server_socket < 0)
+            fail("socket", "");
+    } else {
+        int off = 0;
+        if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
+            fail("setsockopt IPV6_V6ONLY", where);
+    }
+    int on = 1;
+    if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
+        fail("setsockopt SO_REUSEADDR", where);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&address;
+        six->sin6_family = AF_INET6;
+        six->sin6_addr = in6addr_any;
+        six->sin6_port = htons((uint16_t)port);
+        length = sizeof *six;
+    } else {
+        struct sockaddr_in *four = (struct sockaddr_in *)&address;
+        four->sin_family = AF_INET;
+        four->sin_addr.s_addr = htonl(INADDR_ANY);
+        four->sin_port = htons((uint16_t)port);
+        length = sizeof *four;
+    }
+    if (bind(server_socket, (struct sockaddr *)&address, length) < 0)
+        fail("bind", where);
+    if (listen(server_socket, 128) < 0)
+        fail("listen", where);
+    length = sizeof address;
+    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", where);
+    *bound_port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&address)->sin6_port
+                                          : ((struct sockaddr_in *)&address)->sin_port);
+    return server_socket;
+}
 
-    /* Options may come before or after the operand: getopt stops at the first operand
-     * (always on macOS, here because of the "+"), so we take it by hand and carry on. */
-    const char *port_text = NULL;
-    int timeout = DEFAULT_TIMEOUT;
-    opterr = 0;
+/* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
+static void print_help(void) {
+    printf("%s\n%s", USAGE, DESCRIPTION);
+    exit(0);
+}
+
+/* Options first (-t SECONDS), then at most one operand, the port. getopt would take "-1"
+ * for an option: an argument that looks like a negative number is reported as a bad port. */
+static int parse_arguments(int argc, char **argv, int *timeout) {
+    *timeout = DEFAULT_TIMEOUT;
+    opterr = 0; /* we print our own messages */
     for (;;) {
-        int option = getopt(argc, argv, "+:ht:");
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            /* After "--" everything left is an operand; otherwise take one, then go on. */
-            bool rest_are_operands = strcmp(argv[optind - 1], "--") == 0;
-            do {
-                if (port_text != NULL)
-                    usage_error("too many operands (try '%s -h')", PROGRAM);
-                port_text = argv[optind++];
-            } while (rest_are_operands && optind < argc);
-            if (rest_are_operands)
-                break; /* (glibc would hand back the same operands again) */
-            continue;
+        const char *next = optind < argc ? argv[optind] : "";
+        if (strcmp(next, "--help") == 0)
+            print_help();
+        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
+        if (next[0] == '-' && isdigit((unsigned char)next[1]))
+            usage_error(BAD_PORT, next);
+        int option = getopt(argc, argv, "+:ht:"); /* "+": stop at the first operand */
+        if (option == -1)
+            break;
+        if (option == 'h')
+            print_help();
+        else if (option == 't')
+            *timeout = parse_number(optarg, 1, MAX_TIMEOUT, BAD_TIMEOUT);
+        else if (option == ':')
+            usage_error("option '-t' needs a value (try '%s -h')", PROGRAM);
+        else {
+            char unknown[3] = {'-', (char)optopt, '\0'};
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
         }
-        if (option == 'h') {
-            printf("%s\n", USAGE);
-            return 0;
-        }
-        if (option == 't') {
-            timeout = parse_number(optarg, MAX_TIMEOUT, BAD_TIMEOUT);
-            if (timeout == 0)
-                usage_error(BAD_TIMEOUT, optarg);
-            continue;
-        }
-        if (option == ':')
-            usage_error("option '-t' needs a number of seconds (try '%s -h')", PROGRAM);
-        if (isdigit((unsigned char)optopt) && negative_number(argc, argv) != NULL)
-            usage_error(BAD_PORT, negative_number(argc, argv));
-        char unknown[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
     }
-    int port = port_text != NULL ? parse_number(port_text, 65535, BAD_PORT) : DEFAULT_PORT;
+    if (argc - optind > 1)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    return optind < argc ? parse_number(argv[optind], 0, 65535, BAD_PORT) : DEFAULT_PORT;
+}
 
-    /* Ctrl-C / SIGTERM: close everything, exit 0, at once: a client being served when
-     * the signal comes is dropped without an answer. */
-    set_up_signals();
+/* All digits, within min..max; anything else is a usage error with the given message. */
+static int parse_number(const char *text, long min, long max, const char *message) {
+    char *end;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(message, text);
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max)
+        usage_error(message, text);
+    return (int)value;
+}
 
-    /* 1-4. Create the socket, set address reuse, bind, listen (see tcp_server.c). */
-    int server_socket = listen_on(port, &port);
-    printf("Listening on port %d\n", port);
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
 
-    /* A signal landing after the stop_requested check but before accept() (or a recv())
-     * starts waiting is only seen at the next connection (or request, or -t timeout).
-     * Real servers close that tiny window with pselect()/ppoll() or a self-pipe. */
-    while (!stop_requested) {
-        /* 5. Accept the next browser connection. */
-        struct sockaddr_storage client_address;
-        socklen_t client_length = sizeof client_address;
-        int client_socket =
-            accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-        if (client_socket < 0) {
-            /* EINTR: a signal (the loop checks the flag). ECONNABORTED: that client gave
-             * up while queued. Not fatal, nor is anything else that concerns one client. */
-            if (errno != EINTR && errno != ECONNABORTED)
-                fprintf(stderr, "%s: accept port %d: %s\n", PROGRAM, port, strerror(errno));
-            continue;
-        }
-        char client_name[NI_MAXHOST + NI_MAXSERV + 8];
-        format_address((struct sockaddr *)&client_address, client_length, client_name,
-                       sizeof client_name);
-        printf("Connection from %s\n", client_name);
+/* Run-time failure: one line naming the call, the address and the reason, exit 1. */
+static void fail(const char *call, const char *where) {
+    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
+            strerror(errno));
+    exit(1);
+}
 
-        /* 6-7. Receive the request, send the response. Without a receive timeout, a
-         *      client that connects and says nothing would keep this one-at-a-time server
-         *      waiting in recv() forever, and nobody else would be served: real servers
-         *      always bound how long they wait for a client (see serve_client). */
-        bool answered = serve_client(client_socket, client_name, timeout);
-
-        /* 8. Close this client's socket ("Connection: close"); keep listening. */
-        if (answered)
-            finish_politely(client_socket);
-        close(client_socket);
+/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size) {
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
     }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
+        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
+    snprintf(out, size, "%s port %s", shown, service);
+}
 
-    printf("Server closing\n");
-    close(server_socket);
+/* Print a peer's bytes so that they cannot clear or retitle the terminal: printable ASCII
+ * as is, backslash as \\, tab/CR/LF as \t \r \n, every other byte as \xHH (like b'...'). */
+static void print_escaped(const void *data, size_t length) {
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c > 0x7e)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
+/* send() may take only part of the buffer: keep going until all of it is handed over. */
+static int send_all(int socket_fd, const void *data, size_t length) {
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(socket_fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        next += sent;
+        length -= (size_t)sent;
+    }
     return 0;
 }

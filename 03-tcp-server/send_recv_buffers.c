@@ -10,7 +10,8 @@
  * send() would wait; a non-blocking one fails with EAGAIN. This program connects a client
  * to its own listening socket on 127.0.0.1, prints each socket's SO_SNDBUF and SO_RCVBUF,
  * sends 1 KiB chunks without blocking while the receiving side reads nothing, counts what
- * send() accepted until EAGAIN, then lets the receiver read everything and compares.
+ * send() accepted until EAGAIN (and compares it with the two buffer sizes), then lets the
+ * receiver read everything and compares the counts.
  * -b BYTES asks for SO_SNDBUF = SO_RCVBUF = BYTES on both sockets first (Linux doubles the
  * number you ask for, to leave room for its bookkeeping, and enforces a minimum).
  *
@@ -20,7 +21,11 @@
  *
  * See also: tcp_server.c (the blocking send/recv of the notes), ../02-tcp-client/.
  */
+/* INADDR_LOOPBACK is not in POSIX.1-2008: macOS hides it under a strict _POSIX_C_SOURCE
+ * unless _DARWIN_C_SOURCE is defined; _DEFAULT_SOURCE does the same for glibc and musl. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#define _DARWIN_C_SOURCE
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -35,89 +40,24 @@
 #include <unistd.h>
 
 #define PROGRAM "send_recv_buffers"
-#define USAGE "Usage: send_recv_buffers [-b BYTES]"
-#define MAX_BUFFER (64 * 1024 * 1024)
-#define BAD_SIZE "bad size '%s': expected a number of bytes from 1 to 67108864"
 #define CHUNK 1024
 #define SAFETY_LIMIT (1024L * 1024 * 1024) /* stop at 1 GiB whatever happens */
 
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
-    fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
-    fputc('\n', stderr);
-    exit(2);
-}
-
-/* Runtime failure: one line naming the call and the reason, exit 1. */
-static void fail(const char *call) {
-    fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, strerror(errno));
-    exit(1);
-}
-
-/* All digits, 1..MAX_BUFFER. */
-static int parse_size(const char *text) {
-    char *end;
-    long value;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(BAD_SIZE, text);
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value < 1 || value > MAX_BUFFER)
-        usage_error(BAD_SIZE, text);
-    return (int)value;
-}
-
-/* Ask for both buffer sizes. Must happen before connect()/listen(): the receive buffer
- * size decides the window TCP announces during the handshake. */
-static void set_buffers(int socket_fd, int bytes) {
-    if (setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) < 0)
-        fail("setsockopt SO_SNDBUF");
-    if (setsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0)
-        fail("setsockopt SO_RCVBUF");
-}
-
-/* Print what the kernel really gave a socket. */
-static void show_buffers(const char *name, int socket_fd) {
-    int send_size = 0, receive_size = 0;
-    socklen_t length = sizeof send_size;
-    if (getsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &send_size, &length) < 0)
-        fail("getsockopt SO_SNDBUF");
-    length = sizeof receive_size;
-    if (getsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &receive_size, &length) < 0)
-        fail("getsockopt SO_RCVBUF");
-    printf("%s socket: SO_SNDBUF = %d bytes, SO_RCVBUF = %d bytes\n", name, send_size,
-           receive_size);
-}
+static int parse_arguments(int argc, char **argv); /* -b BYTES, or 0; exit 2 if bad */
+static void set_buffers(int socket_fd, int bytes);  /* ask for both sizes */
+static int buffer_size(int socket_fd, int option);  /* what the kernel really gave */
+static void show_buffers(const char *name, int socket_fd); /* print both sizes */
+static void print_help(void);                       /* -h: Usage + description, exit 0 */
+static int parse_size(const char *text);            /* strict: digits, 1..64 MiB */
+static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
+static void fail(const char *call);                 /* run-time error: exit 1 */
 
 int main(int argc, char **argv) {
+    int requested = parse_arguments(argc, argv); /* 0: leave the kernel's defaults */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
     /* Writing to a peer that has gone raises SIGPIPE, which would kill us silently;
      * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
-
-    int requested = 0; /* 0: leave the kernel's defaults */
-    opterr = 0;
-    for (;;) {
-        int option = getopt(argc, argv, "+:hb:");
-        if (option == -1) {
-            if (optind < argc) /* this program takes no operands */
-                usage_error("too many operands (try '%s -h')", PROGRAM);
-            break;
-        }
-        if (option == 'h') {
-            printf("%s\n", USAGE);
-            return 0;
-        }
-        if (option == 'b') {
-            requested = parse_size(optarg);
-            continue;
-        }
-        if (option == ':')
-            usage_error("option '-b' needs a number of bytes (try '%s -h')", PROGRAM);
-        char unknown[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
-    }
 
     /* 1. A listening socket on 127.0.0.1, port chosen by the OS: the "server" side.
      *    The socket accept() returns later inherits its buffer sizes. */
@@ -185,6 +125,13 @@ int main(int argc, char **argv) {
     }
     printf("send accepted %ld bytes before EAGAIN, although nobody has read any of them\n",
            accepted);
+    /* Less than the two sizes added up: the kernel charges its own bookkeeping for every
+     * buffered piece against those sizes, and keeps part of the receive buffer back from
+     * the window it announces. */
+    long both = (long)buffer_size(client_socket, SO_SNDBUF) +
+                buffer_size(receiver_socket, SO_RCVBUF);
+    printf("That is %ld %% of the client's SO_SNDBUF + the receiver's SO_RCVBUF (%ld bytes)\n",
+           accepted * 100 / both, both);
 
     /* 5. The client hangs up. close() does not throw away what is still in its send
      *    buffer: the kernel delivers it, then the FIN. */
@@ -212,4 +159,99 @@ int main(int argc, char **argv) {
     }
     printf("The receiver read %ld bytes: the same count\n", received);
     return 0;
+}
+
+/* Ask for both buffer sizes. Must happen before connect()/listen(): the receive buffer
+ * size decides the window TCP announces during the handshake. */
+static void set_buffers(int socket_fd, int bytes) {
+    if (setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) < 0)
+        fail("setsockopt SO_SNDBUF");
+    if (setsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0)
+        fail("setsockopt SO_RCVBUF");
+}
+
+/* One buffer size (SO_SNDBUF or SO_RCVBUF) as the kernel reports it. */
+static int buffer_size(int socket_fd, int option) {
+    int size = 0;
+    socklen_t length = sizeof size;
+    if (getsockopt(socket_fd, SOL_SOCKET, option, &size, &length) < 0)
+        fail(option == SO_SNDBUF ? "getsockopt SO_SNDBUF" : "getsockopt SO_RCVBUF");
+    return size;
+}
+
+/* Print what the kernel really gave a socket. */
+static void show_buffers(const char *name, int socket_fd) {
+    printf("%s socket: SO_SNDBUF = %d bytes, SO_RCVBUF = %d bytes\n", name,
+           buffer_size(socket_fd, SO_SNDBUF), buffer_size(socket_fd, SO_RCVBUF));
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+#define USAGE "Usage: send_recv_buffers [-b BYTES]"
+#define DESCRIPTION                                                                        \
+    "Connect a socket to itself over 127.0.0.1 and count what send() accepts while the\n"  \
+    "receiver reads nothing; then read it all. -b BYTES: ask for BYTES of send and\n"      \
+    "receive buffer on both sockets first (1 to 67108864).\n"
+#define MAX_BUFFER (64 * 1024 * 1024)
+#define BAD_SIZE "bad size '%s': expected a number of bytes from 1 to 67108864"
+
+/* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
+static void print_help(void) {
+    printf("%s\n%s", USAGE, DESCRIPTION);
+    exit(0);
+}
+
+/* Options only (-b BYTES); this program takes no operands. */
+static int parse_arguments(int argc, char **argv) {
+    int requested = 0;
+    opterr = 0; /* we print our own messages */
+    for (;;) {
+        const char *next = optind < argc ? argv[optind] : "";
+        if (strcmp(next, "--help") == 0)
+            print_help();
+        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
+        int option = getopt(argc, argv, "+:hb:");
+        if (option == -1)
+            break;
+        if (option == 'h')
+            print_help();
+        else if (option == 'b')
+            requested = parse_size(optarg);
+        else if (option == ':')
+            usage_error("option '-b' needs a value (try '%s -h')", PROGRAM);
+        else {
+            char unknown[3] = {'-', (char)optopt, '\0'};
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+        }
+    }
+    if (optind < argc)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    return requested;
+}
+
+/* All digits, 1..MAX_BUFFER. */
+static int parse_size(const char *text) {
+    char *end;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(BAD_SIZE, text);
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < 1 || value > MAX_BUFFER)
+        usage_error(BAD_SIZE, text);
+    return (int)value;
+}
+
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* Run-time failure: one line naming the call and the reason, exit 1. */
+static void fail(const char *call) {
+    fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, strerror(errno));
+    exit(1);
 }

@@ -1,20 +1,31 @@
 /*
- * tcp_server.c - the notes' single-task TCP server: accept one client, read once, answer once.
+ * tcp_server.c - the notes' single-task TCP server: accept one client, take one message,
+ * answer it, close.
  *
  * Usage: tcp_server [PORT]
  *
  * Mirrors the notes' "TCP server" section, step by step: create socket -> set address
- * reuse -> bind -> listen -> accept -> receive -> send -> close. Each step is a numbered
- * comment in main, in that order, with the Python line from the notes beside it.
- * PORT defaults to 8989; 0 lets the OS pick a free port (the first line tells you which).
+ * reuse -> bind -> listen -> accept -> receive -> send -> close, each a numbered comment in
+ * main with the Python line beside it. PORT defaults to 8989; 0 lets the OS pick.
+ *
+ * The notes' message model: one recv(1024) is one message. One trailing "\r\n" or "\n" is
+ * stripped and the reply gets the same ending (bare message, bare reply; a line, a line),
+ * so the notes' Python client, nc and telnet all work. It holds for one short message on a
+ * quiet connection; it breaks when bytes arrive in pieces or merged (a long message, two
+ * sends in a row, a slow network): ../05-udp/stream_vs_datagram measures the merge. A recv
+ * that fills all 1024 bytes is answered like any message, and the log says so.
+ *
+ * What the previous version got wrong: after a message longer than 1024 bytes it closed
+ * with unread bytes in the socket, and close() then sends a reset (RST) instead of a FIN:
+ * the client lost the reply ("Connection reset by peer"). Step 8 now shuts down our side,
+ * reads what is left (bounded), then closes.
  *
  * Try:
  *   terminal 1:  ./tcp_server 8989
  *   terminal 2:  ../02-tcp-client/tcp_client 127.0.0.1 8989
- *            or  bash -c 'exec 3<>/dev/tcp/127.0.0.1/8989; printf hi >&3; cat <&3'
+ *            or  printf 'hello\n' | nc 127.0.0.1 8989
  *
- * See also: dict_server.c (many lines, many clients, one after another), hello_http.c
- * (the same loop speaking HTTP to a browser), send_recv_buffers.c, ../02-tcp-client/.
+ * See also: dict_server.c (many messages, many clients), hello_http.c, ../02-tcp-client/.
  */
 /* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
  * strict _POSIX_C_SOURCE alone hides them. */
@@ -27,143 +38,46 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROGRAM "tcp_server"
-#define USAGE "Usage: tcp_server [PORT]"
 #define DEFAULT_PORT 8989
-#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
 #define RECV_SIZE 1024 /* Python: client_socket.recv(1024) */
 #define REPLY "ok, the problem is being handled..."
+#define DRAIN_MAX_BYTES (1024L * 1024) /* step 8 reads at most this much after the reply */
+#define DRAIN_MAX_MS 1000L             /* ... for at most this long */
 
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
-    fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
-    fputc('\n', stderr);
-    exit(2);
-}
+static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
 
-/* Runtime failure: one line naming the call, the address and the reason, exit 1. */
-static void fail(const char *call, const char *where) {
-    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
-            strerror(errno));
-    exit(1);
-}
-
-/* A port is all digits, 0..65535; "80x", "-1", "" and "99999" are refused. */
-static int parse_port(const char *text) {
-    char *end;
-    long value;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(BAD_PORT, text);
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value > 65535)
-        usage_error(BAD_PORT, text);
-    return (int)value;
-}
-
-/* The first argument that looks like a negative number (getopt took it for an option). */
-static const char *negative_number(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && isdigit((unsigned char)argv[i][1]))
-            return argv[i];
-    return NULL;
-}
-
-/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static int parse_arguments(int argc, char **argv);     /* the port, or exit 2 */
+static void set_up_signals(void);                      /* SIGINT/SIGTERM set stop_requested */
+static void on_signal(int signal_number);              /* the handler: sets the flag */
+static void stop_if_requested(int server_socket);      /* "Server closing", exit 0 */
+static void show_peer(int client_socket, const char *accepted); /* getpeername vs accept */
+static size_t strip_ending(const unsigned char *data, size_t *length); /* "\n", "\r\n" */
+static void drain_until_closed(int client_socket);     /* step 8: read what is left */
+static void print_help(void);                          /* -h: Usage + description, exit 0 */
+static int parse_port(const char *text);               /* strict: digits, 0..65535 */
+static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
+static void fail(const char *call, const char *where); /* run-time error: exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
-                           size_t size) {
-    char host[NI_MAXHOST], service[NI_MAXSERV];
-    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0) {
-        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
-        return;
-    }
-    const char *shown = host;
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
-        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
-    snprintf(out, size, "%s port %s", shown, service);
-}
-
-/* Print bytes as text, escaping what a terminal should not see raw (like Python's b'...'). */
-static void print_escaped(const unsigned char *data, size_t length) {
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = data[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
-        else if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c < 0x20 || c > 0x7e)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-}
-
-/* send() may take only part of the buffer: keep going until all of it is handed over. */
-static int send_all(int socket_fd, const void *data, size_t length) {
-    const char *next = data;
-    while (length > 0) {
-        ssize_t sent = send(socket_fd, next, length, 0);
-        if (sent < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        next += sent;
-        length -= (size_t)sent;
-    }
-    return 0;
-}
+                           size_t size);               /* "127.0.0.1 port 51528" */
+static void print_escaped(const void *data, size_t length); /* bytes shown safely */
+static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
+    int port = parse_arguments(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
     /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
      * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
-
-    /* Options may come before or after the operand: getopt stops at the first operand
-     * (always on macOS, here because of the "+"), so we take it by hand and carry on. */
-    const char *port_text = NULL;
-    opterr = 0;
-    for (;;) {
-        int option = getopt(argc, argv, "+h"); /* "+": stop at an operand, as macOS does */
-        if (option == -1) {
-            if (optind >= argc)
-                break;
-            /* After "--" everything left is an operand; otherwise take one, then go on. */
-            bool rest_are_operands = strcmp(argv[optind - 1], "--") == 0;
-            do {
-                if (port_text != NULL)
-                    usage_error("too many operands (try '%s -h')", PROGRAM);
-                port_text = argv[optind++];
-            } while (rest_are_operands && optind < argc);
-            if (rest_are_operands)
-                break; /* (glibc would hand back the same operands again) */
-            continue;
-        }
-        if (option == 'h') {
-            printf("%s\n", USAGE);
-            return 0;
-        }
-        if (isdigit((unsigned char)optopt) && negative_number(argc, argv) != NULL)
-            usage_error(BAD_PORT, negative_number(argc, argv));
-        char unknown[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
-    }
-    int port = port_text != NULL ? parse_port(port_text) : DEFAULT_PORT;
+    set_up_signals(); /* Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
     char where[32];
     snprintf(where, sizeof where, "port %d", port);
 
@@ -184,9 +98,9 @@ int main(int argc, char **argv) {
     }
 
     /* 2. Set address reuse. Python: server_socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, True)
-     *    After a server closes a connection, the port lingers in TIME_WAIT for a minute or
-     *    two; without this, restarting the server right away fails with "Address already in
-     *    use". It does NOT let two servers listen on the same port at once. */
+     *    After a server closes a connection first, the port lingers in TIME_WAIT for a
+     *    minute; without this, restarting the server right away fails with "Address already
+     *    in use". It does NOT let two servers listen on the same port at once. */
     int on = 1;
     if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
         fail("setsockopt SO_REUSEADDR", where);
@@ -217,7 +131,7 @@ int main(int argc, char **argv) {
      *    data. Python: server_socket.listen(128) */
     if (listen(server_socket, 128) < 0)
         fail("listen", where);
-    server_length = sizeof server_address;
+    server_length = sizeof server_address; /* which port did we get? (PORT 0: the OS chose) */
     if (getsockname(server_socket, (struct sockaddr *)&server_address, &server_length) < 0)
         fail("getsockname", where);
     port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&server_address)->sin6_port
@@ -232,22 +146,25 @@ int main(int argc, char **argv) {
     do {
         client_length = sizeof client_address;
         client_socket = accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-    } while (client_socket < 0 && errno == EINTR);
+        stop_if_requested(server_socket); /* Ctrl-C while we wait: accept fails with EINTR */
+    } while (client_socket < 0 && (errno == EINTR || errno == ECONNABORTED));
     if (client_socket < 0)
         fail("accept", where);
     char client_name[NI_MAXHOST + NI_MAXSERV + 8];
     format_address((struct sockaddr *)&client_address, client_length, client_name,
                    sizeof client_name);
     printf("Connection from %s\n", client_name);
+    show_peer(client_socket, client_name); /* Python: client_socket.getpeername() */
 
-    /* 6. Receive, once, at most 1024 bytes. Python: recv_data = client_socket.recv(1024)
-     *    TCP is a byte stream: this returns whatever has arrived so far, which for one
-     *    short message from a well-behaved client is the whole message. 0 means the client
-     *    closed its side without sending anything. */
-    unsigned char received[RECV_SIZE];
+    /* 6. Receive ONE message: one recv of at most 1024 bytes. Python:
+     *    recv_data = client_socket.recv(1024). TCP is a byte stream: this returns whatever
+     *    has arrived so far, which for one short message on a quiet connection is the whole
+     *    message (the notes' assumption). 0 means the client closed without a word. */
+    unsigned char message[RECV_SIZE];
     ssize_t count;
     do {
-        count = recv(client_socket, received, sizeof received, 0);
+        count = recv(client_socket, message, sizeof message, 0);
+        stop_if_requested(server_socket);
     } while (count < 0 && errno == EINTR);
     if (count < 0)
         fail("recv", client_name);
@@ -255,20 +172,254 @@ int main(int argc, char **argv) {
         printf("Client left without sending anything (recv returned 0)\n");
     } else {
         printf("Received %zd bytes: ", count);
-        print_escaped(received, (size_t)count);
+        print_escaped(message, (size_t)count);
         putchar('\n');
+        if (count == RECV_SIZE)
+            printf("(1024 bytes: the buffer was full; this server reads once, so the rest "
+                   "is not read as a message)\n");
 
-        /* 7. Send the reply. Python: client_socket.send("ok, ...".encode("utf-8"))
+        /* 7. Send the reply, with the message's line ending ("", "\n" or "\r\n").
+         *    Python: client_socket.send("ok, ...".encode("utf-8"))
          *    (send_all: one send() may take only part of the bytes). */
-        if (send_all(client_socket, REPLY, strlen(REPLY)) < 0)
+        size_t length = (size_t)count;
+        size_t ending = strip_ending(message, &length);
+        char reply[sizeof REPLY + 2];
+        memcpy(reply, REPLY, strlen(REPLY));
+        memcpy(reply + strlen(REPLY), message + length, ending);
+        if (send_all(client_socket, reply, strlen(REPLY) + ending) < 0)
             fail("send", client_name);
-        printf("Sent: %s\n", REPLY);
+        printf("Sent: ");
+        print_escaped(reply, strlen(REPLY) + ending);
+        putchar('\n');
     }
 
-    /* 8. Close: the client's socket ends this conversation (the client's recv() returns 0);
-     *    closing the listening socket means no new client can connect.
-     *    Python: client_socket.close(); server_socket.close() */
+    /* 8. Close. Python: client_socket.close(); server_socket.close()
+     *    First shutdown(SHUT_WR): our FIN follows the reply, so the client's recv() returns
+     *    0 after it. Then read and drop what the client may still send (the rest of a long
+     *    message) until it closes too: close() with unread bytes in the socket would send a
+     *    reset (RST) instead of a FIN, and the client could lose the reply. */
+    shutdown(client_socket, SHUT_WR);
+    drain_until_closed(client_socket);
     close(client_socket);
+    close(server_socket); /* no new client can connect from here on */
+    return 0;
+}
+
+/* The SIGINT/SIGTERM handler: it only sets a flag (see set_up_signals). */
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+/* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
+ * blocking accept() or recv() it interrupts returns -1 with errno EINTR, and main checks
+ * the flag there. */
+static void set_up_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART */
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+/* After a signal: say so, close the listening socket, exit 0 (a client being served at
+ * that moment gets no answer). */
+static void stop_if_requested(int server_socket) {
+    if (!stop_requested)
+        return;
+    printf("Server closing\n");
     close(server_socket);
+    exit(0);
+}
+
+/* accept() told us who connected; getpeername() asks the connected socket the same
+ * question at any later time (Python: client_socket.getpeername()). They agree. */
+static void show_peer(int client_socket, const char *accepted) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getpeername(client_socket, (struct sockaddr *)&address, &length) < 0) {
+        fprintf(stderr, "%s: getpeername %s: %s\n", PROGRAM, accepted, strerror(errno));
+        return; /* (the client may already have reset the connection) */
+    }
+    char name[NI_MAXHOST + NI_MAXSERV + 8];
+    format_address((struct sockaddr *)&address, length, name, sizeof name);
+    printf("getpeername: %s (%s)\n", name,
+           strcmp(name, accepted) == 0 ? "the same as accept's" : "NOT the same as accept's");
+}
+
+/* The notes' model, both ways: remove one trailing "\r\n" or "\n" from the message (by
+ * shortening *length) and return how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const unsigned char *data, size_t *length) {
+    if (*length >= 2 && data[*length - 2] == '\r' && data[*length - 1] == '\n') {
+        *length -= 2;
+        return 2;
+    }
+    if (*length >= 1 && data[*length - 1] == '\n') {
+        *length -= 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Step 8's second half. Our FIN is out (shutdown); read and drop whatever the client still
+ * sends until it closes (recv returns 0). Bounded, because a client may never close or
+ * never stop sending: after DRAIN_MAX_BYTES or DRAIN_MAX_MS we close anyway and say so. */
+static void drain_until_closed(int client_socket) {
+    unsigned char sink[4096];
+    long dropped = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = DRAIN_MAX_MS - ((long)(now.tv_sec - start.tv_sec) * 1000L +
+                                    (now.tv_nsec - start.tv_nsec) / 1000000L);
+        struct timeval limit = {left / 1000, (left % 1000) * 1000};
+        if (stop_requested)
+            break; /* Ctrl-C: close now */
+        if (left <= 0 ||
+            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0) {
+            printf("The client did not close within %ld ms: closing anyway\n", DRAIN_MAX_MS);
+            break;
+        }
+        ssize_t count = recv(client_socket, sink, sizeof sink, 0);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            printf("The client did not close within %ld ms: closing anyway\n", DRAIN_MAX_MS);
+            break; /* SO_RCVTIMEO ran out */
+        }
+        if (count <= 0)
+            break; /* 0: the client closed (the normal end); -1: a reset */
+        dropped += count;
+        if (dropped >= DRAIN_MAX_BYTES) {
+            printf("Still receiving after %ld unread bytes: closing anyway (the client may "
+                   "see a reset)\n", dropped);
+            return;
+        }
+    }
+    if (dropped > 0)
+        printf("Dropped %ld unread byte%s before closing, so that the client gets a FIN, "
+               "not a reset\n", dropped, dropped == 1 ? "" : "s");
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+#define USAGE "Usage: tcp_server [PORT]"
+#define DESCRIPTION                                                                        \
+    "Accept one client, take one message (one recv of up to 1024 bytes), answer it with\n" \
+    "\"" REPLY "\" (with the message's line ending) and exit.\n"                            \
+    "PORT: default 8989; 0 lets the OS pick a free port (the first line says which).\n"
+#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
+
+/* Bad command line: one line on stderr naming the problem, exit 2. */
+static void usage_error(const char *format, const char *text) {
+    fprintf(stderr, "%s: ", PROGRAM);
+    fprintf(stderr, format, text);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+/* A port is all digits, 0..65535: "", "-1", "+80", " 80", "0x50", "80x", "65536" are not. */
+static int parse_port(const char *text) {
+    char *end;
+    if (!isdigit((unsigned char)text[0]))
+        usage_error(BAD_PORT, text);
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value > 65535)
+        usage_error(BAD_PORT, text);
+    return (int)value;
+}
+
+/* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
+static void print_help(void) {
+    printf("%s\n%s", USAGE, DESCRIPTION);
+    exit(0);
+}
+
+/* Options first, then at most one operand, the port. getopt would take "-1" for an
+ * option: an argument that looks like a negative number is reported as a bad port. */
+static int parse_arguments(int argc, char **argv) {
+    opterr = 0; /* we print our own messages */
+    for (;;) {
+        const char *next = optind < argc ? argv[optind] : "";
+        if (strcmp(next, "--help") == 0)
+            print_help();
+        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
+            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
+        if (next[0] == '-' && isdigit((unsigned char)next[1]))
+            usage_error(BAD_PORT, next);
+        int option = getopt(argc, argv, "+h"); /* "+": stop at the first operand */
+        if (option == -1)
+            break;
+        if (option == 'h')
+            print_help();
+        char unknown[3] = {'-', (char)optopt, '\0'};
+        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+    }
+    if (argc - optind > 1)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
+    return optind < argc ? parse_port(argv[optind]) : DEFAULT_PORT;
+}
+
+/* Run-time failure: one line naming the call, the address and the reason, exit 1. */
+static void fail(const char *call, const char *where) {
+    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
+            strerror(errno));
+    exit(1);
+}
+
+/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size) {
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
+        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
+    snprintf(out, size, "%s port %s", shown, service);
+}
+
+/* Print a peer's bytes so that they cannot clear or retitle the terminal: printable ASCII
+ * as is, backslash as \\, tab/CR/LF as \t \r \n, every other byte as \xHH (like b'...'). */
+static void print_escaped(const void *data, size_t length) {
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c > 0x7e)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
+/* send() may take only part of the buffer: keep going until all of it is handed over. */
+static int send_all(int socket_fd, const void *data, size_t length) {
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(socket_fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        next += sent;
+        length -= (size_t)sent;
+    }
     return 0;
 }
