@@ -16,7 +16,9 @@
  * pieces or merged: a message over 1024 bytes arrives as two, and two sends in a row can
  * arrive as one (05-udp/stream_vs_datagram: three sends, one recv of 11 bytes). The chat
  * room (chatroom_server.c) ends every message with a newline instead. A peer's bytes are
- * printed escaped (ESC as \x1b): a peer cannot clear or retitle your terminal.
+ * printed escaped (ESC as \x1b): a peer cannot clear or retitle your terminal. nc -C
+ * writes a line's text and its "\r\n" separately, so a lone line ending is taken as the end
+ * of the last message (echoed, it ends our reply's line), not as a turn.
  *
  * Try:
  *   terminal 1: ./chat_server 12345
@@ -143,7 +145,15 @@ int main(int argc, char *argv[])
             break;
         }
         size_t length = (size_t)received;
-        ending = strip_ending(message, &length);
+        const char *this_ending = strip_ending(message, &length);
+        if (length == 0 && this_ending[0] != '\0') {
+            /* Only a line ending: the tail of the last message, not a turn (nc -C writes
+             * the text and its "\r\n" separately). Echo it: it ends our reply's line. */
+            if (send_all(client_socket, this_ending, strlen(this_ending)) < 0)
+                break;
+            continue;
+        }
+        ending = this_ending;
 
         /* 6b. Print it (escaped).  Python: print('Received:', data) */
         print_message("Received: ", message, length);
