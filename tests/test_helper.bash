@@ -150,7 +150,7 @@ file_has_line() {
 
 # count_lines FILE REGEX: set LINE_COUNT to the number of lines of FILE matching REGEX.
 count_lines() {
-  LINE_COUNT=$(grep -cE -- "$2" "$1" 2>/dev/null)
+  LINE_COUNT=$(grep -cE -- "$2" "$1" 2>/dev/null) || true # grep -c exits 1 on no match
   LINE_COUNT=${LINE_COUNT:-0}
 }
 
