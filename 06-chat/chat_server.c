@@ -64,6 +64,9 @@ static const char *strip_ending(const char *message, size_t *length); /* "\r\n",
 static void print_message(const char *label, const char *message, size_t length); /* escaped */
 static long read_typed_message(char **line, size_t *size, int interactive); /* -1: EOF */
 static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+static void set_up_signals(void); /* Ctrl-C, SIGTERM: set stop_requested, end cleanly */
+static void on_signal(int signal_number); /* the handler: sets stop_requested */
+static volatile sig_atomic_t stop_requested = 0; /* set by the signal handler */
 
 int main(int argc, char *argv[])
 {
@@ -73,6 +76,7 @@ int main(int argc, char *argv[])
     /* Sending to a client that has gone raises SIGPIPE, which would kill us silently; ignored,
      * send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
+    set_up_signals(); /* Ctrl-C or SIGTERM: "Server closing", exit 0 */
 
     /* 1. Create a TCP socket. One IPv6 socket with IPV6_V6ONLY off takes IPv4 clients too
      *    (seen as ::ffff:a.b.c.d); where IPv6 is missing we fall back to IPv4.
@@ -114,7 +118,11 @@ int main(int argc, char *argv[])
     int client_socket;
     do
         client_socket = accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-    while (client_socket < 0 && errno == EINTR);
+    while (client_socket < 0 && errno == EINTR && !stop_requested);
+    if (client_socket < 0 && stop_requested) {
+        printf("Server closing\n");
+        return 0;
+    }
     if (client_socket < 0)
         fail("accept", where);
     close(server_socket);
@@ -132,6 +140,8 @@ int main(int argc, char *argv[])
         /* 6a. Receive one message: whatever one recv returns.
          *     Python: data = conn.recv(1024).decode() */
         ssize_t received = recv(client_socket, message, BUFFER_SIZE, 0);
+        if (received < 0 && errno == EINTR && stop_requested)
+            break; /* Ctrl-C or SIGTERM while waiting */
         if (received < 0 && errno == EINTR)
             continue;
         if (received < 0) {
@@ -169,6 +179,8 @@ int main(int argc, char *argv[])
         /* 6d. Type a reply.  Python: msg = input('> ') */
         long typed_length = read_typed_message(&typed, &typed_size, interactive);
         const char *reply = typed;
+        if (typed_length < 0 && stop_requested)
+            break; /* Ctrl-C or SIGTERM while typing */
         if (typed_length < 0) {
             printf("End of input: sending byebye\n");
             reply = "byebye";
@@ -191,6 +203,8 @@ int main(int argc, char *argv[])
         }
     }
 
+    if (stop_requested)
+        printf("Server closing\n");
     /* 7. Close the connection.  Python: conn.close() */
     close(client_socket);
     free(typed);
@@ -399,4 +413,23 @@ static int send_all(int fd, const char *data, size_t length)
         length -= (size_t)n;
     }
     return 0;
+}
+
+/* The handler only sets a flag. Without SA_RESTART, the recv(), accept() or read of stdin
+ * that it interrupts returns -1 with errno EINTR, and main sees the flag and ends. */
+static void on_signal(int signal_number)
+{
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void set_up_signals(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
 }

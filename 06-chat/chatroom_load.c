@@ -72,6 +72,7 @@ static void handle_line(long me, const char *line); /* count one line a bot rece
 static int read_bot(long i);                /* cut what arrived into lines */
 static int may_send(long i);                /* the pacing window */
 static double now(void);                    /* seconds, monotonic */
+static void escape_text(char *out, size_t size, const char *in); /* a peer's line, safe */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
 static long parse_number(const char *text, long low, long high); /* digits only, or -1 */
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
@@ -322,14 +323,17 @@ static int flush_out(struct bot *b)
 static void handle_line(long me, const char *line)
 {
     struct bot *b = &bots[me];
+    if (refused)
+        return; /* the run is over; the first refusal has been said */
     if (!b->joined) {
         char welcome[48];
         snprintf(welcome, sizeof welcome, "* welcome %s", b->nick);
         if (strcmp(line, welcome) == 0) {
             b->joined = 1;
         } else if (strncmp(line, "* nickname?", 11) != 0) {
-            fprintf(stderr, "%s: bot %s was turned away: %s\n", PROG, b->nick,
-                    strncmp(line, "* ", 2) == 0 ? line + 2 : line);
+            char shown[128]; /* what the server said, escaped and cut short */
+            escape_text(shown, sizeof shown, strncmp(line, "* ", 2) == 0 ? line + 2 : line);
+            fprintf(stderr, "%s: bot %s was turned away: %s\n", PROG, b->nick, shown);
             refused = 1;
         }
         return;
@@ -495,3 +499,26 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Copy a line from the server into out, escaped like everything a peer sends: printable
+ * ASCII as is, any other byte as \xHH (a junk server must not drive our terminal); cut
+ * with "..." when out is full. */
+static void escape_text(char *out, size_t size, const char *in)
+{
+    size_t used = 0;
+    for (; *in != '\0'; in++) {
+        unsigned char c = (unsigned char)*in;
+        char piece[5];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            snprintf(piece, sizeof piece, "%c", c);
+        else
+            snprintf(piece, sizeof piece, "\\x%02x", c);
+        if (used + strlen(piece) + 4 > size) {
+            memcpy(out + used, "...", 3);
+            used += 3;
+            break;
+        }
+        memcpy(out + used, piece, strlen(piece));
+        used += strlen(piece);
+    }
+    out[used] = '\0';
+}
