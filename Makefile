@@ -6,6 +6,7 @@
 #   make check    build again under AddressSanitizer + UndefinedBehaviorSanitizer (and the
 #                 lessons that start threads under ThreadSanitizer) into .check/, run the
 #                 suite against those binaries, fail on any sanitizer report
+#   make timing   time `make test` from `make clean` against bats' own cost (a ratio)
 #   make bench    measure the servers of lessons 04 and 06 under load
 #   make clean    remove everything built
 #
@@ -34,7 +35,7 @@ TSAN_FLAGS   := -fsanitize=thread
 # The lessons whose programs start threads get the extra ThreadSanitizer pass.
 TSAN_LESSONS  = $(sort $(foreach l,$(LESSONS),$(if $(shell grep -l pthread_create $(l)/*.c 2>/dev/null),$(l))))
 
-.PHONY: all demo test check bench clean $(ALL_LESSONS)
+.PHONY: all demo test timing check bench clean $(ALL_LESSONS)
 
 all: $(ALL_LESSONS)
 
@@ -81,6 +82,26 @@ test: all
 	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
 	@bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); }
 
+# make timing: `make test` from `make clean`, timed, as a ratio to what bats itself needs
+# for as many trivial tests (`@test "tN" { run true; }`, timed just before and just after,
+# one after another), so a busy machine slows both sides alike. Issue 12's target: <= 2.8.
+timing:
+	@command -v bats >/dev/null || { echo "bats not found" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	n=$$(bats --count $(TEST_FILES)); \
+	for ((i = 1; i <= n; i++)); do printf '@test "t%d" { run true; }\n' "$$i"; done >"$$tmp/trivial.bats"; \
+	ms() { local t=$${EPOCHREALTIME/[.,]/}; echo $$((10#$${t:0:$${#t}-3})); }; \
+	a=$$(ms); bats "$$tmp/trivial.bats" >/dev/null; b=$$(ms); \
+	$(MAKE) -s --no-print-directory clean; \
+	$(MAKE) -s --no-print-directory test >"$$tmp/test.log" 2>&1 || { cat "$$tmp/test.log"; exit 1; }; c=$$(ms); \
+	bats "$$tmp/trivial.bats" >/dev/null; d=$$(ms); \
+	base=$$(( (b - a + d - c) / 2 )); \
+	tail -n 1 "$$tmp/test.log"; \
+	printf 'make test from make clean: %d.%02d s; bats for %d trivial tests: %d.%02d s (before %d.%02d, after %d.%02d); ratio %d.%02d\n' \
+	  $$(((c - b) / 1000)) $$(((c - b) % 1000 / 10)) "$$n" $$((base / 1000)) $$((base % 1000 / 10)) \
+	  $$(((b - a) / 1000)) $$(((b - a) % 1000 / 10)) $$(((d - c) / 1000)) $$(((d - c) % 1000 / 10)) \
+	  $$(((c - b) / base)) $$(((c - b) * 100 / base % 100))
+
 check:
 	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
 	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/logs
@@ -122,3 +143,64 @@ bench: all
 clean:
 	@for lesson in $(ALL_LESSONS); do $(MAKE) -s --no-print-directory -C "$$lesson" clean; done
 	@rm -rf $(CHECK_DIR)
+
+# ---------------------------------------------------------------- hardening (issue 11)
+#   make lint        cppcheck and clang's static analyzer on every .c, shellcheck on the
+#                    test helpers: fails on anything any of them reports
+#   make memcheck    each program's normal run (servers with one client, the one-shot
+#                    tools) under valgrind: fails on any memory error or leak
+#   make check-musl  every lesson built with musl-gcc -static into .check/musl/, and the
+#                    suite run against those binaries (another C library, other words)
+
+CPPCHECK    ?= cppcheck
+CLANG       ?= clang
+SHELLCHECK  ?= shellcheck
+VALGRIND    ?= valgrind
+MUSL_CC     ?= musl-gcc
+LINT_SOURCES = $(sort $(wildcard $(addsuffix /*.c,$(LESSONS))))
+
+.PHONY: lint memcheck check-musl
+
+# needs TOOL WHERE: fail with a hint when TOOL is not installed.
+needs = command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 1; }
+
+lint:
+	@$(call needs,$(CPPCHECK),apt-get install cppcheck / brew install cppcheck)
+	@$(call needs,$(CLANG),apt-get install clang / xcode-select --install)
+	@$(call needs,$(SHELLCHECK),apt-get install shellcheck / brew install shellcheck)
+	@echo "== cppcheck --enable=warning,portability,performance (each file alone: one program each)"
+	@failed=0; for f in $(LINT_SOURCES); do \
+	  $(CPPCHECK) -q --std=c11 --enable=warning,portability,performance --error-exitcode=1 \
+	    "$$f" || failed=1; \
+	done; [ "$$failed" -eq 0 ]
+	@echo "== clang --analyze (each file alone, as it compiles)"
+	@failed=0; for f in $(LINT_SOURCES); do \
+	  out=$$($(CLANG) --analyze -Xanalyzer -analyzer-output=text -std=c11 -Wall -Wextra \
+	    -pedantic -o /dev/null "$$f" 2>&1); \
+	  if [ -n "$$out" ]; then printf '%s\n' "$$out"; failed=1; fi; \
+	done; [ "$$failed" -eq 0 ]
+	@echo "== shellcheck tests/*.bash"
+	@$(SHELLCHECK) tests/*.bash
+	@echo "make lint: nothing to report"
+
+# The normal build, with -g already in the default CFLAGS, so reports name the lines.
+memcheck: all
+	@$(call needs,$(VALGRIND),apt-get install valgrind (Linux only))
+	@$(call needs,bats,see README.md: What you need)
+	@export BIN_ROOT=$(CURDIR) VALGRIND='$(VALGRIND)'; \
+	  bats --formatter tap tests/memcheck/memcheck.bats 2>&1 | { $(summarise); }
+
+# Every lesson is built (the tests of one lesson use another's programs as peers); the
+# files run are the same as make test's, LESSONS included.
+check-musl:
+	@$(call needs,$(MUSL_CC),apt-get install musl-tools (Linux only))
+	@$(call needs,bats,see README.md: What you need)
+	@rm -rf $(CHECK_DIR)/musl
+	@echo "== building with $(MUSL_CC) -static into $(CHECK_DIR)/musl"
+	@for lesson in $(ALL_LESSONS); do \
+	  $(MAKE) -s --no-print-directory -C "$$lesson" OUT=$(CHECK_DIR)/musl/$$lesson \
+	    CC='$(MUSL_CC) -static' CFLAGS='$(CFLAGS)' || exit 1; \
+	done
+	@echo "== running the suite against the musl builds"
+	@export BIN_ROOT=$(CHECK_DIR)/musl; \
+	  bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); }
