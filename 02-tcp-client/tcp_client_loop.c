@@ -136,9 +136,12 @@ int main(int argc, char *argv[])
 
         /* 4. Receive the reply: ONE recv of at most 1024 bytes is the whole reply (the
          *    notes' assumption, see the top of the file). Python: data = s.recv(1024) */
+        /*    A reply that is only a line ending is the tail of the last one (`nc -C` on
+         *    the other side writes a line's text and its "\r\n" separately): skip it. */
         do
             count = recv(client_socket, reply, sizeof reply, 0);
-        while (count == -1 && errno == EINTR);
+        while ((count == -1 && errno == EINTR) ||
+               (count > 0 && strip_ending(reply, (size_t)count) == 0));
         if (count == -1 && errno == ECONNRESET)
             server_gone(server_text, errno);
         if (count == -1)

@@ -44,6 +44,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ static int accept_client(int server_socket, char *name, size_t size); /* step 5 
 static void talk_to_client(int client_socket, const char *name); /* steps 6-7, repeated */
 static const char *answer(const unsigned char *message, size_t length); /* the dictionary */
 static size_t strip_ending(const unsigned char *data, size_t *length); /* "\n", "\r\n" */
+static void say_goodbye(int client_socket, bool bare); /* after "bye": a FIN, not a RST */
 static void print_help(void);                       /* -h: Usage + description, exit 0 */
 static int parse_port(const char *text);            /* strict: digits, 0..65535 */
 static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
@@ -178,16 +180,7 @@ static void talk_to_client(int client_socket, const char *name) {
         print_escaped(reply, strlen(text) + ending);
         putchar('\n');
         if (strcmp(text, "bye") == 0) {
-            /* The client said goodbye. Our FIN goes out after the answer (shutdown), then
-             * we wait, at most a second, for the client to close too: bytes still on
-             * their way (a lone "\r\n" after "bye") left unread when we close would make
-             * the kernel send a reset (RST), and the client could lose the "bye". */
-            shutdown(client_socket, SHUT_WR);
-            struct timeval second = {1, 0};
-            setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
-            ssize_t dropped = 0, more; /* bounded: 64 KiB, then we close anyway */
-            while (dropped < 65536 && (more = recv(client_socket, message, sizeof message, 0)) > 0)
-                dropped += more; /* dropped: the conversation is over */
+            say_goodbye(client_socket, ending == 0);
             return; /* main closes the socket */
         }
     }
@@ -218,6 +211,32 @@ static size_t strip_ending(const unsigned char *data, size_t *length) {
         return 1;
     }
     return 0;
+}
+
+/* After "bye". Main closes the socket next, and close() with unread bytes in it sends a
+ * reset (RST) instead of a FIN, which can cost the client the "bye". Bytes may well be on
+ * their way: nc -C sends a line's "\r\n" after its text. So: if "bye" came bare, wait up
+ * to half a second for a lone line ending and echo it (it ends the "bye" line); then send
+ * our FIN (shutdown) and read and drop what still comes until the client closes, at most a
+ * second and 64 KiB. The notes' client and tcp_client_loop close at once: no waiting. */
+static void say_goodbye(int client_socket, bool bare) {
+    unsigned char tail[RECV_SIZE];
+    ssize_t count = 1;
+    struct timeval wait = {0, 500000};
+    if (bare) {
+        setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        count = recv(client_socket, tail, sizeof tail, 0);
+        size_t length = count > 0 ? (size_t)count : 0;
+        size_t ending = strip_ending(tail, &length);
+        if (count > 0 && length == 0)
+            send_all(client_socket, tail, ending);
+    }
+    shutdown(client_socket, SHUT_WR);
+    wait.tv_sec = 1;
+    wait.tv_usec = 0;
+    setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    for (ssize_t dropped = 0; count > 0 && dropped < 65536; dropped += count)
+        count = recv(client_socket, tail, sizeof tail, 0);
 }
 
 /* ---- Plumbing: read after the lesson ---- */

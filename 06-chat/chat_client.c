@@ -103,9 +103,13 @@ int main(int argc, char *argv[])
 
         /* 2d. Receive the answer: whatever one recv returns.  Python: data = s.recv(1024) */
         ssize_t received;
-        do
+        size_t length = 0;
+        do { /* a reply that is only a line ending is the tail of the last one (nc -C
+              * writes a line's text and its "\r\n" separately): not a turn, skip it */
             received = recv(client_socket, reply, sizeof reply, 0);
-        while (received < 0 && errno == EINTR);
+            length = received > 0 ? (size_t)received : 0;
+            strip_ending(reply, &length);
+        } while ((received < 0 && errno == EINTR) || (received > 0 && length == 0));
         if (received < 0) {
             fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
             status = 1;
@@ -116,8 +120,6 @@ int main(int argc, char *argv[])
             status = 1;
             break;
         }
-        size_t length = (size_t)received;
-        strip_ending(reply, &length);
 
         /* 2e. Print it (escaped).  Python: print('Received:', data.decode()) */
         print_message("Received: ", reply, length);

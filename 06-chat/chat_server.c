@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -66,6 +67,7 @@ static long read_typed_message(char **line, size_t *size, int interactive); /* -
 static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
 static void set_up_signals(void); /* Ctrl-C, SIGTERM: set stop_requested, end cleanly */
 static void on_signal(int signal_number); /* the handler: sets stop_requested */
+static void close_politely(int fd, int we_spoke_last); /* step 7: FIN, not RST */
 static volatile sig_atomic_t stop_requested = 0; /* set by the signal handler */
 
 int main(int argc, char *argv[])
@@ -135,7 +137,7 @@ int main(int argc, char *argv[])
     const char *ending = ""; /* the client's line ending: our replies use the same */
     char *typed = NULL;      /* getline's buffer, grown as needed */
     size_t typed_size = 0;
-    int interactive = isatty(STDIN_FILENO), status = 0;
+    int interactive = isatty(STDIN_FILENO), status = 0, we_spoke_last = 0;
     for (;;) {
         /* 6a. Receive one message: whatever one recv returns.
          *     Python: data = conn.recv(1024).decode() */
@@ -198,6 +200,7 @@ int main(int argc, char *argv[])
         }
         /* 6f. Python: if msg == 'byebye': break */
         if (typed_length == 6 && memcmp(reply, "byebye", 6) == 0) {
+            we_spoke_last = 1;
             printf("You said byebye: chat over\n");
             break;
         }
@@ -205,8 +208,9 @@ int main(int argc, char *argv[])
 
     if (stop_requested)
         printf("Server closing\n");
-    /* 7. Close the connection.  Python: conn.close() */
-    close(client_socket);
+    /* 7. Close the connection, so that the client gets a FIN, not a reset (see
+     *    close_politely).  Python: conn.close() */
+    close_politely(client_socket, we_spoke_last);
     free(typed);
     return status;
 }
@@ -432,4 +436,29 @@ static void set_up_signals(void)
     action.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+}
+
+/* Step 7. close() with unread bytes in the socket sends a reset (RST) instead of a FIN, and
+ * a reset can cost the client our last message. Bytes may well be on their way: nc -C sends
+ * a line's "\r\n" after its text. So: wait up to half a second for such a tail (if it is a
+ * lone line ending and our byebye was the last word, echo it: it ends our line), send our
+ * FIN (shutdown), read and drop what still comes until the client closes (at most a second
+ * and 64 KiB), then close. */
+static void close_politely(int fd, int we_spoke_last)
+{
+    char tail[BUFFER_SIZE];
+    struct timeval wait = {0, 500000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    ssize_t received = recv(fd, tail, sizeof tail, 0);
+    size_t length = received > 0 ? (size_t)received : 0;
+    const char *ending = strip_ending(tail, &length);
+    if (received > 0 && length == 0 && we_spoke_last)
+        send_all(fd, ending, strlen(ending));
+    shutdown(fd, SHUT_WR);
+    wait.tv_sec = 1;
+    wait.tv_usec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    for (ssize_t dropped = 0; received > 0 && dropped < 65536; dropped += received)
+        received = recv(fd, tail, sizeof tail, 0);
+    close(fd);
 }

@@ -220,8 +220,8 @@ same_as_log() {
     "tcp_server.c:203:close(client_socket)" "tcp_server.c:204:close(server_socket)" \
     "tcp_server.c:223:sigaction(SIGINT" "tcp_server.c:242:getpeername(client_socket" \
     "tcp_server.c:56:volatile sig_atomic_t stop_requested" \
-    "dict_server.c:105:talk_to_client(client_socket" "dict_server.c:109:close(client_socket)" \
-    "dict_server.c:125:accept(server_socket" "dict_server.c:149:if (count == 0)" \
+    "dict_server.c:107:talk_to_client(client_socket" "dict_server.c:111:close(client_socket)" \
+    "dict_server.c:127:accept(server_socket" "dict_server.c:151:if (count == 0)" \
     "hello_http.c:172:SO_RCVTIMEO" "hello_http.c:197:if (count == 0)" \
     "send_recv_buffers.c:98:close(server_socket)"; do
     IFS=: read -r file line text <<<"$spec"
