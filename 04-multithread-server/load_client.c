@@ -1,43 +1,28 @@
 /*
- * load_client: opens many connections to a line server at once, sends numbered lines on
- * each, checks every reply, and measures how many round trips per second it got and how
- * long they took.
+ * load_client: be many clients of a line server at once, check every reply, and measure
+ * the round trips per second and how long they took.
  *
- * Usage: load_client HOST PORT [-c CLIENTS] [-n LINES] [-s BYTES]
+ * Usage: load_client [-c CLIENTS] [-n LINES] [-s BYTES] [-p PID] HOST PORT
  *
- * Mirrors the notes' multithreaded-server section, from the other side: to see that a
- * server serves many clients at once, be many clients at once, and count.
+ * The notes' multithreaded-server section, from the other side: to see that a server
+ * serves many clients at once, be many clients at once, and count. Five rules of
+ * measuring, each written at the step of main that follows it: 1. check every answer;
+ * 2. one outstanding line per client; 3. keep the load generator out of the way; 4. time
+ * only what you mean; 5. report percentiles, not an average. And one for whoever reads the
+ * figures: on a shared machine, run it several times.
+ * The notes' message model (one recv(1024) is one message) holds for what this program
+ * sends: each line ("client 7 line 42\n", at most 1024 bytes) leaves in one send, and the
+ * next only after its reply, so nothing merges. See mt_server.c and ../05-udp.
  *
- * Try:
- *   terminal 1: ./mt_server 9090 > /dev/null
- *   terminal 2: ./load_client localhost 9090 -c 100 -n 1000
- *
- * See also: mt_server.c (the server under test), README.md ("Measuring" and `make bench`).
- *
- * A lesson in measuring, in five rules this program follows:
- * 1. Check every answer. A fast wrong server is not fast. Each line names its client and
- *    its number ("client 7 line 42"), so a reply meant for someone else (cross-talk), a
- *    reply for an old line, or a missing reply is counted as an error, never as a success.
- * 2. One client = one outstanding line. Each connection sends a line and waits for its
- *    reply before sending the next, like a person typing, so a "round trip" is a real
- *    request-response and the latency of each one means something.
- * 3. Keep the load generator out of the way. It is ONE thread with poll(): 1,000 threads
- *    here would compete with the server's threads for the same CPU cores and we would be
- *    measuring our own scheduling. (poll, not epoll: it is POSIX, so this builds on macOS.)
- * 4. Measure only the part you mean. All connections are opened first; the clock starts
- *    when the first line is sent and stops at the last reply. The clock is CLOCK_MONOTONIC,
- *    which never jumps when the wall clock is adjusted.
- * 5. Report percentiles, not an average. p50 is the typical round trip, p99 the slow tail
- *    one request in a hundred sees; an average hides the tail. Every latency goes into a
- *    histogram with 1 µs buckets (exact enough, fixed memory however long the run).
- * And one rule for whoever reads the figures: on a shared machine, run it several times.
+ * Try:  terminal 1: ./mt_server -q 9090
+ *       terminal 2: ./load_client -c 100 -n 1000 localhost 9090
+ * See also: mt_server.c (the server under test), README.md ("Measuring", `make bench`).
  */
 #define _POSIX_C_SOURCE 200809L
-/* NI_MAXHOST and NI_MAXSERV are not POSIX: glibc shows them with _DEFAULT_SOURCE, macOS
- * with _DARWIN_C_SOURCE. */
-#define _DEFAULT_SOURCE
-#define _DARWIN_C_SOURCE
+#define _DEFAULT_SOURCE  /* NI_MAXHOST (glibc) */
+#define _DARWIN_C_SOURCE /* the same on macOS */
 
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -51,86 +36,416 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROGRAM "load_client"
-#define USAGE "Usage: load_client HOST PORT [-c CLIENTS] [-n LINES] [-s BYTES]"
+#define USAGE "Usage: load_client [-c CLIENTS] [-n LINES] [-s BYTES] [-p PID] HOST PORT"
 #define REPLY_PREFIX "ok, the problem is being handled: "
-#define LINE_LIMIT 4096        /* mt_server's longest line: -s cannot ask for more */
-#define IDLE_TIMEOUT_MS 10000  /* no reply on any connection for this long: give up */
-#define MAX_PROBLEMS_SHOWN 5   /* details of the first few problems go to stderr */
-#define HISTOGRAM_US 1000000   /* 1 µs buckets up to 1 s; slower round trips share the last */
+#define MAX_BYTES 1023        /* a line and its '\n' fit in mt_server's recv(1024) */
+#define IDLE_TIMEOUT_MS 10000 /* no reply on any connection for this long: give up */
+#define HISTOGRAM_US 1000000  /* 1 us buckets up to 1 s; slower round trips share the last */
+
+struct settings {
+    long clients, lines, bytes, server_pid; /* -c, -n, -s, -p (0: not given) */
+    const char *host, *port;
+};
 
 /* One connection and where it is in its conversation. */
 struct connection {
     int socket;
-    long lines_sent;                            /* line numbers run from 1 */
-    long replies;                               /* correct replies received */
-    struct timespec sent_at;                    /* when the outstanding line left */
-    char received[sizeof REPLY_PREFIX + LINE_LIMIT + 1]; /* a reply being assembled */
+    bool done;                  /* no more lines to send or expect (the socket stays open) */
+    long lines_sent, replies;   /* line numbers run from 1; replies counts correct ones */
+    struct timespec sent_at;    /* when the outstanding line left */
+    char received[sizeof REPLY_PREFIX + MAX_BYTES + 1]; /* a reply being assembled */
     size_t received_length;
 };
 
-static uint64_t latency_histogram[HISTOGRAM_US]; /* [n] = round trips that took n µs */
-static long problems_seen; /* connections that went wrong, for the messages only */
+/* What the server (-p PID) has used so far: context switches, CPU nanoseconds. */
+struct usage {
+    long long switches, cpu_ns;
+};
 
-/* Print "load_client: WHAT: reason" on stderr and exit 1. */
-static void die(const char *what, const char *reason)
+static uint64_t latency_histogram[HISTOGRAM_US]; /* [n] = round trips that took n us */
+
+static int connect_to(const struct addrinfo *addresses, const struct settings *settings);
+static int send_next_line(struct connection *connection, long number, long bytes);
+static bool take_replies(struct connection *connection, long number,
+                         const struct settings *settings, uint64_t *replies);
+static bool read_server_usage(long pid, struct usage *usage); /* -p: from /proc */
+static long percentile(uint64_t total, double p); /* from the histogram, in us */
+/* Plumbing, after the lesson: */
+static struct settings parse_arguments(int argc, char *argv[]);
+static void raise_open_file_limit(void);
+static size_t make_line(char *out, long client, long line, long bytes);
+static void report_problem(long client, const char *problem, const char *bytes, size_t length);
+static long long micros_between(struct timespec a, struct timespec b);
+static int send_all(int socket, const char *data, size_t length);
+static void die(const char *what, const char *reason); /* "load_client: WHAT: reason" */
+
+int main(int argc, char *argv[])
 {
-    fprintf(stderr, "%s: %s: %s\n", PROGRAM, what, reason);
-    exit(1);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
+    struct settings settings = parse_arguments(argc, argv);
+    long clients = settings.clients;
+    /* A server that left would raise SIGPIPE and end us before we report; ignored, send()
+     * fails with EPIPE and we count the error. */
+    signal(SIGPIPE, SIG_IGN);
+    raise_open_file_limit();
+
+    /* 1. Resolve HOST once; every connection tries its addresses in turn.
+     *    (Python's s.connect((host, port)) does this inside.) */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *addresses;
+    int rc = getaddrinfo(settings.host, settings.port, &hints, &addresses);
+    if (rc != 0) {
+        char what[300];
+        snprintf(what, sizeof what, "getaddrinfo %s", settings.host);
+        die(what, gai_strerror(rc));
+    }
+
+    /* 2. Open every connection before sending anything. Rule 4, time only what you mean:
+     *    the clock starts after this. Python: s = socket.socket(); s.connect((host, port)) */
+    struct connection *connections = calloc((size_t)clients, sizeof *connections);
+    struct pollfd *waiting = calloc((size_t)clients, sizeof *waiting);
+    if (connections == NULL || waiting == NULL)
+        die("calloc", strerror(errno));
+    for (long i = 0; i < clients; i++) {
+        connections[i].socket = connect_to(addresses, &settings);
+        waiting[i] = (struct pollfd){.fd = connections[i].socket, .events = POLLIN};
+    }
+    freeaddrinfo(addresses);
+
+    /* 3. Start the clock (CLOCK_MONOTONIC never jumps when the wall clock is set), read the
+     *    server's counters (-p); every connection sends its line 1.
+     *    Python: s.send("client 1 line 1\n".encode()) */
+    struct usage before, after;
+    bool measured = settings.server_pid && read_server_usage(settings.server_pid, &before);
+    struct timespec started, finished;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    long talking = clients; /* connections still in their conversation */
+    for (long i = 0; i < clients; i++) {
+        if (send_next_line(&connections[i], i + 1, settings.bytes) != 0) {
+            report_problem(i + 1, "send:", NULL, 0);
+            connections[i].done = true;
+            waiting[i].fd = -1; /* poll() skips negative descriptors */
+            talking--;
+        }
+    }
+
+    /* 4. Wait for replies. Rule 3, keep out of the way: ONE thread and poll() for every
+     *    connection; 1,000 threads here would compete with the server's for the same cores
+     *    (poll, not epoll: it is POSIX, so this builds on macOS). Rule 1, check every
+     *    answer: a fast wrong server is not fast. Rule 2, one outstanding line per client:
+     *    the next line leaves only after the reply, so a round trip is a real request and
+     *    response, like a person typing. Python: data = s.recv(1024) */
+    uint64_t replies = 0;
+    while (talking > 0) {
+        int ready = poll(waiting, (nfds_t)clients, IDLE_TIMEOUT_MS);
+        if (ready < 0 && errno != EINTR)
+            die("poll", strerror(errno));
+        if (ready == 0) {
+            fprintf(stderr, "%s: no reply for %d s: giving up\n", PROGRAM, IDLE_TIMEOUT_MS / 1000);
+            break;
+        }
+        for (long i = 0; i < clients && ready > 0; i++) {
+            if (waiting[i].fd < 0 || waiting[i].revents == 0)
+                continue;
+            ready--;
+            if (!take_replies(&connections[i], i + 1, &settings, &replies)) {
+                connections[i].done = true; /* kept open until the end: see read_server_usage */
+                waiting[i].fd = -1;         /* set aside, not removed: the array stays as is */
+                talking--;
+            }
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &finished);
+    measured = measured && read_server_usage(settings.server_pid, &after);
+
+    /* 5. Every line without its correct reply is an error, however it went wrong. Rule 5:
+     *    percentiles, not an average. p50 is the typical round trip, p99 the slow tail one
+     *    request in a hundred sees; an average hides the tail. */
+    for (long i = 0; i < clients; i++) {
+        if (!connections[i].done)
+            report_problem(i + 1, "replies missing (no answer in time)", NULL, 0);
+        close(connections[i].socket);
+    }
+    long total_errors = clients * settings.lines - (long)replies;
+    double seconds = (double)micros_between(started, finished) / 1e6;
+    printf("clients %ld, lines %ld, replies %llu, errors %ld, seconds %.3f, round trips/s %.0f, "
+           "p50 %ld us, p99 %ld us", clients, settings.lines, (unsigned long long)replies,
+           total_errors, seconds, seconds > 0 ? (double)replies / seconds : 0.0,
+           percentile(replies, 50), percentile(replies, 99));
+    if (measured && replies > 0)
+        printf(", server context switches/round trip %.2f, server CPU us/round trip %.1f",
+               (double)(after.switches - before.switches) / (double)replies,
+               (double)(after.cpu_ns - before.cpu_ns) / 1000.0 / (double)replies);
+    printf("\n");
+    free(connections);
+    free(waiting);
+    return total_errors == 0 ? 0 : 1;
 }
 
-/* Print "load_client: PROBLEM (try 'load_client -h')" on stderr and exit 2. */
+/* 2. One connection to the first address of HOST that answers; exit 1 if none does. */
+static int connect_to(const struct addrinfo *addresses, const struct settings *settings)
+{
+    int saved_errno = 0;
+    char tried[NI_MAXHOST + 16] = "";
+    for (const struct addrinfo *a = addresses; a != NULL; a = a->ai_next) {
+        int connection_socket = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (connection_socket >= 0 && connect(connection_socket, a->ai_addr, a->ai_addrlen) == 0) {
+            /* Send each short line at once: Nagle's algorithm would hold a line back while
+             * an earlier segment is unacknowledged, a delay that is ours, not the server's. */
+            setsockopt(connection_socket, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+            return connection_socket;
+        }
+        saved_errno = errno;
+        char host[NI_MAXHOST];
+        if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, NULL, 0, NI_NUMERICHOST))
+            snprintf(host, sizeof host, "%s", settings->host);
+        snprintf(tried, sizeof tried, "%s port %s", host, settings->port);
+        if (connection_socket >= 0)
+            close(connection_socket);
+    }
+    char what[NI_MAXHOST + 32];
+    snprintf(what, sizeof what, "connect %s", tried);
+    die(what, strerror(saved_errno));
+    return -1;
+}
+
+/* Send the next line on connection NUMBER (from 1) and note the time it left. */
+static int send_next_line(struct connection *connection, long number, long bytes)
+{
+    char line[MAX_BYTES + 2];
+    size_t length = make_line(line, number, connection->lines_sent + 1, bytes);
+    clock_gettime(CLOCK_MONOTONIC, &connection->sent_at);
+    if (send_all(connection->socket, line, length) != 0)
+        return -1;
+    connection->lines_sent++;
+    return 0;
+}
+
+/* 4. Connection NUMBER is readable: receive, check every complete reply against the line
+ *    it answers, note its latency, send the next line. False when the connection is done:
+ *    all lines answered, or something went wrong (explained on stderr). */
+static bool take_replies(struct connection *connection, long number,
+                         const struct settings *settings, uint64_t *replies)
+{
+    size_t room = sizeof connection->received - connection->received_length;
+    ssize_t got = recv(connection->socket, connection->received + connection->received_length,
+                       room, 0);
+    if (got < 0 && errno == EINTR)
+        return true;
+    if (got <= 0) { /* 0: the end of the connection; -1: reset, etc. */
+        report_problem(number, got == 0 ? "server closed the connection early" : "recv:",
+                       NULL, 0);
+        return false;
+    }
+    connection->received_length += (size_t)got;
+    char *newline;
+    while ((newline = memchr(connection->received, '\n', connection->received_length))) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        size_t length = (size_t)(newline - connection->received) + 1;
+        char expected[sizeof connection->received + 1];
+        size_t prefix = sizeof REPLY_PREFIX - 1;
+        memcpy(expected, REPLY_PREFIX, prefix);
+        size_t expected_length = prefix + make_line(expected + prefix, number,
+                                                    connection->lines_sent, settings->bytes);
+        if (connection->replies == connection->lines_sent || length != expected_length ||
+            memcmp(connection->received, expected, length) != 0) {
+            report_problem(number, connection->replies == connection->lines_sent
+                                       ? "reply to no line:" : "wrong reply:",
+                           connection->received, length - 1);
+            return false; /* out of step now: stop this connection */
+        }
+        connection->replies++;
+        (*replies)++;
+        long long us = micros_between(connection->sent_at, now);
+        latency_histogram[us < HISTOGRAM_US ? us : HISTOGRAM_US - 1]++;
+        connection->received_length -= length;
+        memmove(connection->received, newline + 1, connection->received_length);
+        if (connection->lines_sent == settings->lines) {
+            if (connection->received_length == 0)
+                return false; /* all answered */
+        } else if (send_next_line(connection, number, settings->bytes) != 0) {
+            report_problem(number, "send:", NULL, 0);
+            return false;
+        }
+    }
+    if (connection->received_length == sizeof connection->received) {
+        report_problem(number, "reply too long:", connection->received, 60);
+        return false;
+    }
+    return true;
+}
+
+/* What the server PID has used so far, summed over its threads (Linux /proc): context
+ * switches, voluntary (a thread went to sleep, in recv say) and nonvoluntary (the scheduler
+ * took the core away), from /proc/PID/task/TID/status, and CPU time from .../schedstat.
+ * A thread that has ended takes its counts with it: that is why every connection (and so
+ * every server thread) stays open until the second reading. False where /proc has none. */
+static bool read_server_usage(long pid, struct usage *usage)
+{
+    char path[64], file[400], line[128]; /* (a name in a directory: up to 255 bytes) */
+    snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    DIR *tasks = opendir(path);
+    if (tasks == NULL) {
+        fprintf(stderr, "%s: opendir %s: %s (no server figures)\n", PROGRAM, path,
+                strerror(errno));
+        return false;
+    }
+    *usage = (struct usage){0, 0};
+    long long count;
+    for (struct dirent *task; (task = readdir(tasks)) != NULL;) {
+        if (task->d_name[0] == '.')
+            continue;
+        snprintf(file, sizeof file, "%s/%s/status", path, task->d_name);
+        FILE *status = fopen(file, "r"); /* NULL if the thread has just ended */
+        while (status != NULL && fgets(line, sizeof line, status) != NULL)
+            if (sscanf(line, "voluntary_ctxt_switches: %lld", &count) == 1 ||
+                sscanf(line, "nonvoluntary_ctxt_switches: %lld", &count) == 1)
+                usage->switches += count;
+        if (status != NULL)
+            fclose(status);
+        snprintf(file, sizeof file, "%s/%s/schedstat", path, task->d_name);
+        FILE *schedstat = fopen(file, "r"); /* "NANOSECONDS_ON_CPU WAITING SLICES" */
+        if (schedstat != NULL && fscanf(schedstat, "%lld", &count) == 1)
+            usage->cpu_ns += count;
+        if (schedstat != NULL)
+            fclose(schedstat);
+    }
+    closedir(tasks);
+    return true;
+}
+
+/* The p-th percentile (0 < p <= 100) of the TOTAL latencies in the histogram, in us. */
+static long percentile(uint64_t total, double p)
+{
+    uint64_t wanted = (uint64_t)(p / 100.0 * (double)total + 0.999999), seen = 0;
+    for (long us = 0; us < HISTOGRAM_US && total > 0; us++) {
+        seen += latency_histogram[us];
+        if (seen >= wanted)
+            return us;
+    }
+    return total > 0 ? HISTOGRAM_US - 1 : 0;
+}
+
+/* ---- Plumbing: read after the lesson ---- */
+
+/* "load_client: PROBLEM (try 'load_client -h')" on stderr, exit 2. */
 static void usage_error(const char *problem)
 {
     fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
     exit(2);
 }
 
-/* Parse TEXT as a whole decimal number from MIN to MAX, or exit 2 naming WHAT. */
-static long parse_number(const char *text, long min, long max, const char *what)
+/* TEXT as a number from MIN to MAX, digits only (no sign, space or "0x"), or exit 2 with
+ * "load_client: bad NAME 'TEXT': expected a number from MIN to MAX". */
+static long parse_number(const char *text, long min, long max, const char *name)
 {
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
-        fprintf(stderr, "%s: bad %s '%s': expected a number from %ld to %ld\n",
-                PROGRAM, what, text, min, max);
+    long value = 0;
+    const char *digit = text;
+    for (; *digit >= '0' && *digit <= '9' && value <= max; digit++)
+        value = value * 10 + (*digit - '0');
+    if (*digit != '\0' || digit == text || value < min || value > max) {
+        fprintf(stderr, "%s: bad %s '%s': expected a number from %ld to %ld\n", PROGRAM, name,
+                text, min, max);
         exit(2);
     }
     return value;
 }
 
-/* Send all LENGTH bytes (send may take fewer), retrying on EINTR. 0 on success, -1 on error. */
-static int send_all(int socket, const char *data, size_t length)
+/* load_client [-c CLIENTS] [-n LINES] [-s BYTES] [-p PID] HOST PORT: options first. */
+static struct settings parse_arguments(int argc, char *argv[])
 {
-    while (length > 0) {
-        ssize_t sent = send(socket, data, length, 0);
-        if (sent < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
+    struct settings settings = {.clients = 10, .lines = 100};
+    int option;
+    char problem[48];
+    opterr = 0; /* our own messages, below */
+    for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0)
+            argv[i] = "-h";
+    while ((option = getopt(argc, argv, "+:hc:n:s:p:")) != -1) {
+        if (option == 'h') {
+            printf("%s\nOpens CLIENTS connections at once (default 10); each sends LINES "
+                   "numbered lines\n(default 100; padded with dots to BYTES bytes, at most %d) one "
+                   "at a time and checks\nevery reply. -p: the server PID's context switches and "
+                   "CPU time per round trip too.\n", USAGE, MAX_BYTES);
+            exit(0);
+        } else if (option == 'c' || option == 'n' || option == 's' || option == 'p') {
+            long *value = option == 'c' ? &settings.clients : option == 'n' ? &settings.lines
+                        : option == 's' ? &settings.bytes : &settings.server_pid;
+            *value = option == 'c' ? parse_number(optarg, 1, 100000, "client count")
+                   : option == 'n' ? parse_number(optarg, 1, 100000000, "line count")
+                   : option == 's' ? parse_number(optarg, 0, MAX_BYTES, "line size")
+                                   : parse_number(optarg, 1, 4194304, "PID");
+        } else {
+            snprintf(problem, sizeof problem, option == ':' || (optopt && strchr("cnsp", optopt))
+                     ? "option '-%c' needs a value" : "unknown option '-%c'", optopt);
+            usage_error(problem);
         }
-        data += sent;
-        length -= (size_t)sent;
     }
-    return 0;
+    if (argc - optind != 2)
+        usage_error(argc - optind < 2 ? "missing operand" : "too many operands");
+    settings.host = argv[optind];
+    settings.port = argv[optind + 1];
+    if (settings.host[0] == '\0') {
+        fprintf(stderr, "%s: bad host '': expected a name or an address\n", PROGRAM);
+        exit(2);
+    }
+    parse_number(settings.port, 1, 65535, "port"); /* port 0 can never be connected to */
+    return settings;
 }
 
-/* Raise our limit on open files to the most we are allowed: each client is a socket, and
- * the usual soft limit (1024; 256 on macOS) is too low for -c 1000. */
+/* Raise our limit on open files to the most we may: each client is a socket, and the usual
+ * soft limit (1024; 256 on macOS) is too low for -c 1000. */
 static void raise_open_file_limit(void)
 {
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
         return;
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    rlim_t wanted = limit.rlim_max;
+    limit.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0 && wanted > 10240) {
         limit.rlim_cur = 10240; /* macOS refuses "unlimited"; OPEN_MAX is its real ceiling */
         setrlimit(RLIMIT_NOFILE, &limit); /* best effort: connect() will say if it is too low */
+    }
+}
+
+/* Line LINE of client CLIENT into OUT (MAX_BYTES + 2 bytes): "client 7 line 42", padded
+ * with dots to BYTES bytes if that is longer, then '\n'. Returns its length. */
+static size_t make_line(char *out, long client, long line, long bytes)
+{
+    int length = snprintf(out, MAX_BYTES + 1, "client %ld line %ld", client, line);
+    while (length < bytes)
+        out[length++] = '.';
+    out[length++] = '\n';
+    return (size_t)length;
+}
+
+/* Note one problem on connection CLIENT; explain the first five on stderr, showing up to 60
+ * bytes of what arrived (LENGTH of them at BYTES, if any), control bytes as '?'. A PROBLEM
+ * that ends in ':' without BYTES is a failed call ("recv:"): strerror(errno) follows. */
+static void report_problem(long client, const char *problem, const char *bytes, size_t length)
+{
+    static long problems_seen;
+    int saved_errno = errno;
+    if (++problems_seen <= 5) {
+        char shown[61];
+        size_t n = length < 60 ? length : 60;
+        for (size_t i = 0; i < n; i++)
+            shown[i] = (unsigned char)bytes[i] < 0x20 || (unsigned char)bytes[i] >= 0x7f
+                           ? '?' : bytes[i];
+        shown[n] = '\0';
+        if (bytes != NULL)
+            fprintf(stderr, "%s: client %ld: %s '%s'\n", PROGRAM, client, problem, shown);
+        else if (problem[strlen(problem) - 1] == ':') /* a failed call: add the reason */
+            fprintf(stderr, "%s: client %ld: %s %s\n", PROGRAM, client, problem,
+                    strerror(saved_errno));
+        else
+            fprintf(stderr, "%s: client %ld: %s\n", PROGRAM, client, problem);
+    } else if (problems_seen == 6) {
+        fprintf(stderr, "%s: (more problems: counted, not shown)\n", PROGRAM);
     }
 }
 
@@ -140,307 +455,24 @@ static long long micros_between(struct timespec a, struct timespec b)
     return (long long)(b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
 }
 
-/* Write line LINE of client CLIENT into OUT: "client 7 line 42", padded with dots to
- * BYTES bytes if that is longer, then '\n'. Returns its length. */
-static size_t make_line(char *out, size_t size, long client, long line, long bytes)
+/* Send all LENGTH bytes (send may take fewer), retrying on EINTR. 0, or -1 on error. */
+static int send_all(int socket, const char *data, size_t length)
 {
-    int length = snprintf(out, size, "client %ld line %ld", client, line);
-    while (length < bytes && (size_t)length < size - 2)
-        out[length++] = '.';
-    out[length++] = '\n';
-    return (size_t)length;
-}
-
-/* Note one problem on connection CLIENT; explain the first few on stderr, showing up to
- * 60 bytes of what arrived (LENGTH of them at BYTES, if any), control bytes as '?'. */
-static void report_problem(long client, const char *problem, const char *bytes, size_t length)
-{
-    if (++problems_seen <= MAX_PROBLEMS_SHOWN) {
-        char shown[61];
-        size_t n = length < 60 ? length : 60;
-        for (size_t i = 0; i < n; i++)
-            shown[i] = (unsigned char)bytes[i] < 0x20 ? '?' : bytes[i];
-        shown[n] = '\0';
-        if (bytes != NULL)
-            fprintf(stderr, "%s: client %ld: %s '%s'\n", PROGRAM, client, problem, shown);
-        else
-            fprintf(stderr, "%s: client %ld: %s\n", PROGRAM, client, problem);
+    while (length > 0) {
+        ssize_t sent = send(socket, data, length, 0);
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0)
+            return -1;
+        data += sent;
+        length -= (size_t)sent;
     }
-    if (problems_seen == MAX_PROBLEMS_SHOWN + 1)
-        fprintf(stderr, "%s: (more problems: counted, not shown)\n", PROGRAM);
-}
-
-/* As report_problem, for a failed call: "send: Connection reset by peer". */
-static void report_failure(long client, const char *call)
-{
-    char problem[128];
-    snprintf(problem, sizeof problem, "%s: %s", call, strerror(errno));
-    report_problem(client, problem, NULL, 0);
-}
-
-/* Send the next line on connection NUMBER (from 1) and note the time it left. */
-static int send_next_line(struct connection *connection, long number, long bytes)
-{
-    char line[LINE_LIMIT + 2];
-    size_t length = make_line(line, sizeof line, number, connection->lines_sent + 1, bytes);
-    clock_gettime(CLOCK_MONOTONIC, &connection->sent_at);
-    if (send_all(connection->socket, line, length) != 0)
-        return -1;
-    connection->lines_sent++;
     return 0;
 }
 
-/* The p-th percentile (0 < p <= 100) of the TOTAL latencies in the histogram, in µs. */
-static long percentile(uint64_t total, double p)
+/* "load_client: WHAT: reason" on stderr, exit 1. */
+static void die(const char *what, const char *reason)
 {
-    if (total == 0)
-        return 0;
-    uint64_t wanted = (uint64_t)(p / 100.0 * (double)total + 0.999999), seen = 0;
-    for (long us = 0; us < HISTOGRAM_US; us++) {
-        seen += latency_histogram[us];
-        if (seen >= wanted)
-            return us;
-    }
-    return HISTOGRAM_US - 1;
-}
-
-int main(int argc, char *argv[])
-{
-    /* Line-buffer stdout: tests and pipes see each line at once. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
-    const char *operands[2];
-    int operand_count = 0;
-    long clients = 10, lines = 100, bytes = 0;
-    bool only_operands = false; /* after "--" everything is an operand, even "-5" */
-    opterr = 0; /* we print our own message for an unknown option */
-    while (optind < argc) {
-        int option = only_operands ? -1 : getopt(argc, argv, ":hc:n:s:");
-        if (option == -1) { /* an operand: take it and go on (macOS getopt stops here) */
-            if (optind >= argc)
-                break;
-            if (strcmp(argv[optind - 1], "--") == 0)
-                only_operands = true;
-            if (operand_count == 2)
-                usage_error("too many operands");
-            operands[operand_count++] = argv[optind++];
-            continue;
-        }
-        switch (option) {
-        case 'h':
-            printf("%s\n"
-                   "Opens CLIENTS connections to a line server at once; each sends LINES\n"
-                   "numbered lines, one at a time, and checks each reply. Prints one summary.\n"
-                   "  -c CLIENTS  connections at once (default 10)\n"
-                   "  -n LINES    lines per connection (default 100)\n"
-                   "  -s BYTES    pad each line with dots to BYTES bytes (default 0: no padding)\n",
-                   USAGE);
-            return 0;
-        case 'c':
-            clients = parse_number(optarg, 1, 100000, "client count");
-            break;
-        case 'n':
-            lines = parse_number(optarg, 1, 100000000, "line count");
-            break;
-        case 's':
-            bytes = parse_number(optarg, 0, LINE_LIMIT, "line size");
-            break;
-        case ':': {
-            char problem[64];
-            snprintf(problem, sizeof problem, "option '-%c' needs a value", optopt);
-            usage_error(problem);
-            break;
-        }
-        default: {
-            char problem[64];
-            snprintf(problem, sizeof problem, "unknown option '-%c'", optopt);
-            usage_error(problem);
-        }
-        }
-    }
-    if (operand_count < 2)
-        usage_error("missing operand: HOST PORT");
-    const char *host = operands[0], *port = operands[1];
-    parse_number(port, 0, 65535, "port");
-
-    /* Writing to a server that has gone would raise SIGPIPE and kill us before we could
-     * report; ignored, send() fails with EPIPE and we count the error. */
-    signal(SIGPIPE, SIG_IGN);
-    raise_open_file_limit();
-
-    /* 1. Resolve HOST once; every connection tries its addresses in turn. */
-    struct addrinfo hints, *addresses;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, port, &hints, &addresses);
-    if (rc != 0) {
-        char what[300];
-        snprintf(what, sizeof what, "getaddrinfo %s", host);
-        die(what, gai_strerror(rc));
-    }
-
-    /* 2. Open all the connections before sending anything (rule 4). */
-    struct connection *connections = calloc((size_t)clients, sizeof *connections);
-    struct pollfd *waiting = calloc((size_t)clients, sizeof *waiting);
-    if (connections == NULL || waiting == NULL)
-        die("calloc", strerror(errno));
-    for (long i = 0; i < clients; i++) {
-        int connection_socket = -1, saved_errno = 0;
-        char tried[NI_MAXHOST + 16] = "";
-        for (struct addrinfo *a = addresses; a != NULL; a = a->ai_next) {
-            connection_socket = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-            if (connection_socket >= 0 &&
-                connect(connection_socket, a->ai_addr, a->ai_addrlen) == 0)
-                break;
-            saved_errno = errno;
-            char numeric_host[NI_MAXHOST];
-            if (getnameinfo(a->ai_addr, a->ai_addrlen, numeric_host, sizeof numeric_host,
-                            NULL, 0, NI_NUMERICHOST) != 0)
-                snprintf(numeric_host, sizeof numeric_host, "%s", host);
-            snprintf(tried, sizeof tried, "%s port %s", numeric_host, port);
-            if (connection_socket >= 0)
-                close(connection_socket);
-            connection_socket = -1;
-        }
-        if (connection_socket < 0) {
-            char what[NI_MAXHOST + 32];
-            snprintf(what, sizeof what, "connect %s", tried);
-            die(what, strerror(saved_errno));
-        }
-        /* Send each short line at once: Nagle's algorithm would hold a line back while an
-         * earlier segment is unacknowledged, adding delay that is ours, not the server's. */
-        int on = 1;
-        setsockopt(connection_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-        connections[i].socket = connection_socket;
-        waiting[i].fd = connection_socket;
-        waiting[i].events = POLLIN;
-    }
-    freeaddrinfo(addresses);
-
-    /* 3. Start the clock; every connection sends its line 1. */
-    struct timespec started, finished;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    long open_connections = clients;
-    for (long i = 0; i < clients; i++) {
-        if (send_next_line(&connections[i], i + 1, bytes) != 0) {
-            report_failure(i + 1, "send");
-            close(connections[i].socket);
-            waiting[i].fd = -1; /* poll() skips negative descriptors */
-            open_connections--;
-        }
-    }
-
-    /* 4. Wait for replies with poll(); check each; answer it with the next line. */
-    uint64_t replies = 0;
-    while (open_connections > 0) {
-        int ready = poll(waiting, (nfds_t)clients, IDLE_TIMEOUT_MS);
-        if (ready < 0) {
-            if (errno == EINTR)
-                continue;
-            die("poll", strerror(errno));
-        }
-        if (ready == 0) {
-            fprintf(stderr, "%s: no reply for %d s: giving up\n", PROGRAM,
-                    IDLE_TIMEOUT_MS / 1000);
-            break;
-        }
-        for (long i = 0; i < clients && ready > 0; i++) {
-            if (waiting[i].fd < 0 || waiting[i].revents == 0)
-                continue;
-            ready--;
-            struct connection *connection = &connections[i];
-            /* POLLIN, POLLHUP or POLLERR: recv tells us which (data, 0 for EOF, or -1). */
-            size_t room = sizeof connection->received - connection->received_length;
-            ssize_t got = recv(connection->socket,
-                               connection->received + connection->received_length, room, 0);
-            if (got < 0 && errno == EINTR)
-                continue;
-            bool finished_here = false;
-            if (got <= 0) {
-                if (got == 0)
-                    report_problem(i + 1, "server closed the connection early", NULL, 0);
-                else
-                    report_failure(i + 1, "recv");
-                finished_here = true;
-            } else {
-                connection->received_length += (size_t)got;
-            }
-            /* Check every complete reply in what has arrived. */
-            char *newline;
-            while (!finished_here &&
-                   (newline = memchr(connection->received, '\n',
-                                     connection->received_length)) != NULL) {
-                struct timespec now;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                size_t reply_length = (size_t)(newline - connection->received) + 1;
-                char expected[sizeof REPLY_PREFIX + LINE_LIMIT + 2];
-                memcpy(expected, REPLY_PREFIX, sizeof REPLY_PREFIX - 1);
-                size_t expected_length =
-                    sizeof REPLY_PREFIX - 1 +
-                    make_line(expected + sizeof REPLY_PREFIX - 1,
-                              sizeof expected - sizeof REPLY_PREFIX + 1, i + 1,
-                              connection->lines_sent, bytes);
-                if (connection->replies == connection->lines_sent) {
-                    report_problem(i + 1, "reply to no line:", connection->received,
-                                 reply_length - 1);
-                    finished_here = true;
-                    break;
-                }
-                if (reply_length != expected_length ||
-                    memcmp(connection->received, expected, expected_length) != 0) {
-                    report_problem(i + 1, "wrong reply:", connection->received,
-                                 reply_length - 1);
-                    finished_here = true; /* out of step now: stop this connection */
-                    break;
-                }
-                connection->replies++;
-                replies++;
-                long long us = micros_between(connection->sent_at, now);
-                latency_histogram[us < HISTOGRAM_US ? us : HISTOGRAM_US - 1]++;
-                memmove(connection->received, newline + 1,
-                        connection->received_length - reply_length);
-                connection->received_length -= reply_length;
-                if (connection->lines_sent == lines) {
-                    if (connection->received_length > 0)
-                        continue; /* the loop above reports it as a reply to no line */
-                    finished_here = true;
-                } else if (send_next_line(connection, i + 1, bytes) != 0) {
-                    report_failure(i + 1, "send");
-                    finished_here = true;
-                }
-            }
-            if (!finished_here && connection->received_length == sizeof connection->received) {
-                report_problem(i + 1, "reply too long:", connection->received, 60);
-                finished_here = true;
-            }
-            if (finished_here) {
-                close(connection->socket);
-                waiting[i].fd = -1; /* set aside, not removed: the array stays as it is */
-                open_connections--;
-            }
-        }
-    }
-    clock_gettime(CLOCK_MONOTONIC, &finished);
-
-    /* 5. Whatever was not answered correctly is an error: missing replies count too. */
-    for (long i = 0; i < clients; i++) {
-        if (waiting[i].fd >= 0)
-            close(waiting[i].fd);
-        long missing = lines - connections[i].replies;
-        if (missing > 0 && waiting[i].fd >= 0)
-            report_problem(i + 1, "replies missing (no answer in time)", NULL, 0);
-    }
-    /* Total errors: every line without its correct reply, however it went wrong. */
-    long total_errors = clients * lines - (long)replies;
-    free(connections);
-    free(waiting);
-
-    double seconds = (double)micros_between(started, finished) / 1e6;
-    printf("clients %ld, lines %ld, replies %llu, errors %ld, seconds %.3f, "
-           "round trips/s %.0f, p50 %ld us, p99 %ld us\n",
-           clients, lines, (unsigned long long)replies, total_errors, seconds,
-           seconds > 0 ? (double)replies / seconds : 0.0, percentile(replies, 50),
-           percentile(replies, 99));
-    return total_errors == 0 ? 0 : 1;
+    fprintf(stderr, "%s: %s: %s\n", PROGRAM, what, reason);
+    exit(1);
 }

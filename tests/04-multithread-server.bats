@@ -1,11 +1,14 @@
 #!/usr/bin/env bats
-# Lesson 04: mt_server (one thread per client) and load_client (many clients at once).
+# Lesson 04: mt_server (one thread per client, the notes' message model) and load_client
+# (many clients at once), `make bench`, and the README's transcripts.
 
 load test_helper
 
-MT="$BIN_ROOT/04-multithread-server/mt_server"
-LOAD="$BIN_ROOT/04-multithread-server/load_client"
+LESSON=04-multithread-server
+MT="$BIN_ROOT/$LESSON/mt_server"
+LOAD="$BIN_ROOT/$LESSON/load_client"
 DICT="$BIN_ROOT/03-tcp-server/dict_server"
+LOOP="$BIN_ROOT/02-tcp-client/tcp_client_loop"
 OK="ok, the problem is being handled:"
 
 # A hand-written line client (bash's /dev/tcp): connects to HOST PORT, prints "connected",
@@ -19,8 +22,8 @@ while IFS= read -r line; do
   printf "%s\n" "$reply"
 done'
 
-# start_line_client NAME PORT: start a line client reading the FIFO NAME.fifo and logging to
-# NAME.log; open fd 7 (first client), 8 or 9 on the FIFO as FD_<NAME>. Waits for "connected".
+# start_line_client NAME PORT FD: start a line client reading the FIFO NAME.fifo and
+# logging to NAME.log, open FD (7, 8 or 9) on the FIFO, wait for "connected".
 start_line_client() {
   local name=$1 port=$2 fd=$3
   mkfifo "$BATS_TEST_TMPDIR/$name.fifo"
@@ -38,41 +41,81 @@ say() {
   wait_for_line "$BATS_TEST_TMPDIR/$name.log" "^$answer\$" "$T"
 }
 
-# A port nobody listens on: start a server on 0, note its port, stop it.
-unused_port() {
-  start_server "$BATS_TEST_TMPDIR/unused.log" "$MT" 0
-  stop_pid "$SERVER_PID" || true # (stop_pid fails if the server is gone before its KILL)
-  UNUSED_PORT=$SERVER_PORT
-}
+# ports: the output of a transcript or a log with every "port N" as "port PORT".
+ports() { sed -E 's/port [0-9]+/port PORT/g'; }
 
-# ---------------------------------------------------------------- mt_server, the basics
+# transcript NAME: the README block NAME without its "$ command" lines, ports as PORT.
+transcript() { readme_transcript "$LESSON" "$1" | grep -v '^\$ ' | ports; }
 
-@test "mt_server answers a line and logs it with the client's address (IPv4)" {
+# ---------------------------------------------------------------- the notes' message model
+
+@test "mt_server answers each message with the sender's ending: bare, \\n, \\r\\n; echoes an ending alone" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
   assert_equal "Listening on port $SERVER_PORT" "$(head -n 1 "$SERVER_LOG")" "first line"
-  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"hello"
-  assert_output "connected
-$OK hello"
+  # A bare message (the notes' Python) gets a bare reply: exactly its bytes, nothing after
+  # them, or the "\n" message that follows would be answered by an empty line first.
+  run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"
+    printf "hello" >&3; head -c "$1" <&3 | od -An -c | tr -s " \n" " "; echo
+    printf "\n" >&3; IFS= read -r reply <&3; printf "[%s]\n" "$reply"
+    printf "hi\n" >&3; IFS= read -r reply <&3; printf "%q\n" "$reply"
+    printf "yo\r\n" >&3; IFS= read -r reply <&3; printf "%q\n" "$reply"' \
+    "$SERVER_PORT" $((${#OK} + 6))
+  # (The "\n" alone ends the bare reply's line: an empty rest of line.)
+  assert_output " o k , t h e p r o b l e m i s b e i n g h a n d l e d : h e l l o 
+[]
+$(printf '%q' "$OK hi")
+$(printf '%q' "$OK yo"$'\r')"
   wait_for_line "$SERVER_LOG" '^Client offline: 127\.0\.0\.1 port [0-9]+$'
-  run grep -E '^\[127\.0\.0\.1 port [0-9]+\] hello$' "$SERVER_LOG"
-  assert_equal 1 "${#lines[@]}" "log lines for hello"
+  assert_equal "Listening on port PORT
+Client online: 127.0.0.1 port PORT
+[127.0.0.1 port PORT] hello
+[127.0.0.1 port PORT] (a line ending alone: the end of the last message, echoed)
+[127.0.0.1 port PORT] hi
+[127.0.0.1 port PORT] yo
+Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
 }
 
 @test "mt_server answers IPv6 (::1) and localhost clients too" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c "$LINE_CLIENT" ::1 "$SERVER_PORT" <<<"over ipv6"
-  assert_line "$OK over ipv6"
-  wait_for_line "$SERVER_LOG" '^\[::1 port [0-9]+\] over ipv6$'
-  run -0 timeout "$T" "$LOAD" localhost "$SERVER_PORT" -c 2 -n 3
+  run -0 timeout "$T" "$LOAD" -c 2 -n 3 ::1 "$SERVER_PORT"
   assert_output_matches '^clients 2, lines 3, replies 6, errors 0, '
-  run -0 timeout "$T" "$LOAD" ::1 "$SERVER_PORT" -c 2 -n 3
+  file_has_line "$SERVER_LOG" '^\[::1 port [0-9]+\] client 2 line 3$'
+  run -0 timeout "$T" "$LOAD" -c 2 -n 3 localhost "$SERVER_PORT"
   assert_output_matches '^clients 2, lines 3, replies 6, errors 0, '
 }
 
-@test "mt_server strips a Windows/telnet line end (\\r\\n)" {
+@test "a message of 1024 bytes fills recv(1024): answered whole, logged as a full buffer" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "hi there\r\n" >&3; IFS= read -r reply <&3; printf "%s|\n" "$reply"' "$SERVER_PORT"
-  assert_output "$OK hi there|"
+  # load_client -s 1023: 1,023 bytes and the newline, the longest line it sends.
+  run -0 timeout "$T" "$LOAD" -c 2 -n 2 -s 1023 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 2, lines 2, replies 4, errors 0, '
+  count_lines "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] client [12] line [12]\.{49}\.\.\. \(1024 bytes: the buffer was full, any rest arrives as the next message\)$'
+  assert_equal 4 "$LINE_COUNT" "full-buffer log lines"
+}
+
+@test "README: a message of 2,000 bytes is two messages and gets two replies" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
+  # The README's commands, typed into bash, with the port of this server.
+  run -0 timeout "$T" bash -c "$(readme_transcript "$LESSON" long-message | sed -n 's/^\$ //p' \
+    | sed "s/9090/$SERVER_PORT/")"
+  assert_output "$(readme_transcript "$LESSON" long-message | grep -v '^\$ ')"
+  wait_for_line "$SERVER_LOG" '^Client offline: '
+  assert_equal "$(transcript long-message-log)" "$(tail -n +2 "$SERVER_LOG" | ports)" "the log"
+}
+
+@test "control bytes are escaped in the log, echoed exactly; binary junk ends only that client" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
+  run -0 timeout "$T" bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "a\0b\033[2J\\\\\t\n" >&3
+    head -n 1 <&3 | od -An -tx1 | tr -d " \n"' "$SERVER_PORT"
+  assert_output "$(printf '%s a\0b\033[2J\\\t\n' "$OK" | od -An -tx1 | tr -d ' \n')"
+  assert_file_line "$SERVER_LOG" "$(grep -oE '^\[127\.0\.0\.1 port [0-9]+\] ' "$SERVER_LOG")a\\x00b\\x1b[2J\\\\\\t"
+  # 64 KiB of random bytes, then hang up without reading the replies.
+  run -0 timeout "$T" bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0"; head -c 65536 /dev/urandom >&3' "$SERVER_PORT"
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 2 "$T"
+  run -0 timeout "$T" "$LOAD" -c 3 -n 5 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 3, lines 5, replies 15, errors 0, '
 }
 
 @test "three clients typing in turns each get only their own replies, at the same time" {
@@ -80,132 +123,118 @@ $OK hello"
   start_line_client alice "$SERVER_PORT" 7
   start_line_client bob "$SERVER_PORT" 8
   start_line_client carol "$SERVER_PORT" 9
-  # All three are connected at once; they take turns, line by line.
   say 7 alice "alice 1"
   say 8 bob "bob 1"
   say 9 carol "carol 1"
   say 8 bob "bob 2"
   say 7 alice "alice 2"
-  say 9 carol "carol 2"
-  say 7 alice "alice 3"
+  # The README's "watch the threads" (Linux): 4 now (ThreadSanitizer adds one of its own),
+  # and 3 fewer once the clients have left.
+  local threads=
+  [[ -r /proc/$SERVER_PID/status ]] && threads=$(sed -n 's/^Threads:\t//p' "/proc/$SERVER_PID/status")
+  [[ -z $threads || $threads == 4 || ($threads == 5 && -n ${TSAN_OPTIONS:-}) ]] || { echo "Threads: $threads"; false; }
   exec 7>&- 8>&- 9>&-
   wait_for_count "$SERVER_LOG" '^Client offline: ' 3 "$T"
+  if [[ -n $threads ]]; then # (a thread ends just after its last line)
+    deadline_in "$T"
+    until grep -qx "Threads:"$'\t'"$((threads - 3))" "/proc/$SERVER_PID/status" || ! before_deadline; do nap; done
+    assert_file_line "/proc/$SERVER_PID/status" "Threads:"$'\t'"$((threads - 3))"
+  fi
   assert_equal "connected
 $OK alice 1
-$OK alice 2
-$OK alice 3" "$(cat "$BATS_TEST_TMPDIR/alice.log")" "alice's screen"
+$OK alice 2" "$(cat "$BATS_TEST_TMPDIR/alice.log")" "alice's screen"
   assert_equal "connected
 $OK bob 1
 $OK bob 2" "$(cat "$BATS_TEST_TMPDIR/bob.log")" "bob's screen"
   assert_equal "connected
-$OK carol 1
-$OK carol 2" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
-  # The server saw three different client ports, each line logged whole.
+$OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   run bash -c "grep -oE '^\[127\.0\.0\.1 port [0-9]+\] (alice|bob|carol)' '$SERVER_LOG' | sort -u | wc -l"
-  assert_output 3
+  assert_equal 3 "${output// /}" "client ports in the log"
 }
 
-@test "load_client -c 200 -n 50: every reply right, no errors" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout 60 "$LOAD" 127.0.0.1 "$SERVER_PORT" -c 200 -n 50
+@test "load_client -c 200 -n 50 against mt_server -q: every reply right; the log has connections only" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -q 0
+  run -0 timeout 60 "$LOAD" -c 200 -n 50 127.0.0.1 "$SERVER_PORT"
   assert_output_matches '^clients 200, lines 50, replies 10000, errors 0, seconds [0-9.]+, round trips/s [0-9]+, p50 [0-9]+ us, p99 [0-9]+ us$'
   wait_for_count "$SERVER_LOG" '^Client offline: ' 200 "$T"
-  assert_equal 10000 "$(grep -cE '^\[127\.0\.0\.1 port [0-9]+\] client [0-9]+ line [0-9]+$' "$SERVER_LOG")" "lines logged"
+  count_lines "$SERVER_LOG" '^Client online: 127\.0\.0\.1 port [0-9]+$'
+  assert_equal 200 "$LINE_COUNT" "online lines"
+  assert_equal 401 "$(grep -c . "$SERVER_LOG")" "log lines (Listening, 200 online, 200 offline)"
 }
 
-@test "load_client -s pads its lines and still checks every reply" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT" -n 2 -c 3 -s 4096
-  assert_output_matches '^clients 3, lines 2, replies 6, errors 0, '
-  local label="client 3 line 2"
-  run grep -cE "^\[127\.0\.0\.1 port [0-9]+\] $label\.{$((4096 - ${#label}))}\$" "$SERVER_LOG"
-  assert_output 1
-}
-
-# ---------------------------------------------------------------- clients that misbehave
-
-@test "a client that disconnects mid-line does not disturb the server" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "half a li" >&3' "$SERVER_PORT"
-  wait_for_line "$SERVER_LOG" '^Client offline: 127\.0\.0\.1 port [0-9]+$'
-  run grep -c 'half a li' "$SERVER_LOG"
-  assert_output 0
-  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"still there?"
-  assert_line "$OK still there?"
-}
-
-@test "a 100 KiB line gets 'error: line too long' and the client stays connected" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0"
-    { head -c 102400 /dev/zero | tr "\0" a; printf "\nshort line\n"; } >&3
-    IFS= read -r first <&3; IFS= read -r second <&3
-    printf "%s\n%s\n" "$first" "$second"' "$SERVER_PORT"
-  assert_output "error: line too long
-$OK short line"
-  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] short line$'
-  assert_file_line "$SERVER_LOG" "$(grep -oE '^\[127\.0\.0\.1 port [0-9]+\] ' "$SERVER_LOG" | head -n 1)error: line too long"
-}
-
-@test "a line of exactly 4096 bytes is still answered" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0"
-    { head -c 4096 /dev/zero | tr "\0" b; printf "\n"; } >&3
-    IFS= read -r reply <&3; printf "%s\n" "${#reply}"' "$SERVER_PORT"
-  assert_output $((${#OK} + 1 + 4096))
-}
-
-@test "random binary bytes with NULs end only that client; the next one is served" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  # A NUL inside a line comes back byte for byte; the log shows it as '?'.
-  run -0 timeout "$T" bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "a\0b\n" >&3
-    head -n 1 <&3 | od -An -tx1 | tr -d " \n"' "$SERVER_PORT"
-  assert_output "$(printf '%s a\0b\n' "$OK" | od -An -tx1 | tr -d ' \n')"
-  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] a\?b$'
-  # 64 KiB of random bytes, then hang up without reading the replies.
-  run -0 timeout "$T" bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$0"; { printf "\0\0\0\n"; head -c 65536 /dev/urandom; } >&3' "$SERVER_PORT"
-  wait_for_count "$SERVER_LOG" '^Client offline: ' 2 "$T"
-  kill -0 "$SERVER_PID"
-  run -0 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT" -c 3 -n 5
-  assert_output_matches '^clients 3, lines 5, replies 15, errors 0, '
+@test "load_client -p PID adds the server's context switches and CPU time per round trip" {
+  [[ -d /proc/self/task ]] || skip "no /proc here"
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -q 0
+  run -0 timeout "$T" "$LOAD" -c 5 -n 20 -p "$SERVER_PID" 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 5, lines 20, replies 100, errors 0, .*, p99 [0-9]+ us, server context switches/round trip [0-9]+\.[0-9]{2}, server CPU us/round trip [0-9]+\.[0-9]$'
 }
 
 # ---------------------------------------------------------------- the client limit, stopping
 
-@test "mt_server -m 2: a third client is told 'server busy', a later one is served" {
+@test "README: mt_server -m 2 turns the third client away, serves a later one, Ctrl-C ends it" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -m 2 0
-  start_line_client first "$SERVER_PORT" 7
-  say 7 first "one"
-  start_line_client second "$SERVER_PORT" 8
-  say 8 second "two"
-  run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"; cat <&3' "$SERVER_PORT"
-  assert_output "server busy" # (and cat ended: the server closed the connection)
-  wait_for_line "$SERVER_LOG" '^Server busy, turned away: 127\.0\.0\.1 port [0-9]+$'
-  # The first two are still served; when one leaves, there is room again.
-  say 7 first "still one"
-  exec 7>&-
-  wait_for_count "$SERVER_LOG" '^Client offline: ' 1 "$T"
-  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"three"
-  assert_line "$OK three"
+  start_line_client a "$SERVER_PORT" 7
+  say 7 a a
+  start_line_client b "$SERVER_PORT" 8
+  say 8 b b
+  run -0 timeout "$T" bash -c "$(readme_transcript "$LESSON" busy-client | sed -n 's/^\$ //p' \
+    | sed "s/9090/$SERVER_PORT/")"
+  assert_output "$(transcript busy-client)" # (and cat ended: the server closed the connection)
   exec 8>&-
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 1 "$T"
+  exec 7>&-
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 2 "$T"
+  kill -INT "$SERVER_PID"
+  local exit_status=0
+  wait_for_exit "$SERVER_PID" "$T" || exit_status=$?
+  assert_equal 0 "$exit_status" "exit status"
+  assert_equal "$(transcript limit-session | sed 's/^^C//')" "$(ports <"$SERVER_LOG")" "the log"
+  # A later client is served again (a new server: this one is gone).
+  start_server "$BATS_TEST_TMPDIR/again.log" "$MT" -m 1 0
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"one"
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"two"
+  assert_line "$OK two"
 }
 
-@test "load_client counts 'server busy' replies as errors and exits 1" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0 -m 1
-  start_line_client first "$SERVER_PORT" 7
-  say 7 first "I take the only place"
-  run --separate-stderr -1 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT" -c 2 -n 3
-  assert_output_matches '^clients 2, lines 3, replies 0, errors 6, '
-  [[ $stderr == *"load_client: client 1: wrong reply: 'server busy'"* ]] || { echo "stderr: $stderr"; false; }
-  exec 7>&-
+@test "mt_server -m 10, load_client -c 20 -n 5: 10 served, 10 told 'server busy', exit 1" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -m 10 0
+  run --separate-stderr -1 timeout "$T" "$LOAD" -c 20 -n 5 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 20, lines 5, replies 50, errors 50, '
+  [[ $stderr == *"load_client: client 11: wrong reply: 'server busy'"* ]] || { echo "stderr: $stderr"; false; }
+  count_lines "$SERVER_LOG" '^Server busy, turned away: 127\.0\.0\.1 port [0-9]+$'
+  assert_equal 10 "$LINE_COUNT" "clients turned away"
+}
+
+@test "README: under ulimit -n 256, 300 clients: 248 served, 52 told 'server busy', none waits" {
+  start_server "$BATS_TEST_TMPDIR/server.log" bash -c 'ulimit -n 256 && exec "$0" -q 0' "$MT"
+  assert_equal "$(transcript ulimit)" "$(head -n 2 "$SERVER_LOG" | ports)" "first lines"
+  run -1 timeout 60 "$LOAD" -c 300 -n 2 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 300, lines 2, replies 496, errors 104, '
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 248 "$T"
+  count_lines "$SERVER_LOG" '^Server busy, turned away: '
+  assert_equal 52 "$LINE_COUNT" "clients turned away"
+  run -1 grep -E '^mt_server: ' "$SERVER_LOG" # (nothing on stderr)
+}
+
+@test "accept out of descriptors (inherited ones): newcomers told 'server busy', said once" {
+  # 20 inherited descriptors (10-29) under a limit of 32 leave room for 7 clients (5-9, 30,
+  # 31), fewer than the 24 mt_server counts on: accept() fails with EMFILE for the 8th.
+  start_server "$BATS_TEST_TMPDIR/server.log" bash -c \
+    'ulimit -n 32 && for fd in {10..29}; do eval "exec $fd</dev/null"; done; exec "$0" -q 0' "$MT"
+  run -1 timeout "$T" "$LOAD" -c 12 -n 1 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 12, lines 1, replies 7, errors 5, '
+  count_lines "$SERVER_LOG" '^Server busy, turned away: '
+  assert_equal 5 "$LINE_COUNT" "clients turned away"
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 7 "$T"
+  # They left: the next client is served, not turned away (the spare is not in accept).
+  run -0 timeout "$T" "$LOAD" -c 7 -n 1 127.0.0.1 "$SERVER_PORT"
+  count_lines "$SERVER_LOG" "^mt_server: accept: .* \\(newcomers are told 'server busy'; said at most once a second\\)$"
+  assert_equal 1 "$LINE_COUNT" "accept lines on stderr"
 }
 
 @test "SIGTERM: mt_server hangs up on its clients, says how many it served, exits 0" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT" -c 3 -n 2
+  run -0 timeout "$T" "$LOAD" -c 3 -n 2 127.0.0.1 "$SERVER_PORT"
   start_line_client idle "$SERVER_PORT" 7
   say 7 idle "I stay connected"
   kill -TERM "$SERVER_PID"
@@ -213,53 +242,45 @@ $OK short line"
   wait_for_exit "$SERVER_PID" "$T" || exit_status=$?
   assert_equal 0 "$exit_status" "exit status"
   assert_equal "Served 4 clients" "$(tail -n 1 "$SERVER_LOG")" "last line"
-  # The idle client was still connected: the server hung up on it before counting.
-  assert_equal 4 "$(grep -c '^Client offline: ' "$SERVER_LOG")" "clients offline"
+  count_lines "$SERVER_LOG" '^Client offline: '
+  assert_equal 4 "$LINE_COUNT" "clients offline (the idle one too)"
   exec 7>&-
 }
 
-@test "SIGINT (Ctrl-C) stops mt_server the same way" {
-  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
-  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"just one"
-  kill -INT "$SERVER_PID"
-  local exit_status=0
-  wait_for_exit "$SERVER_PID" "$T" || exit_status=$?
-  assert_equal 0 "$exit_status" "exit status"
-  assert_equal "Served 1 client" "$(tail -n 1 "$SERVER_LOG")" "last line"
-}
+# ---------------------------------------------------------------- arguments, failures
 
-@test "mt_server takes its options before or after the port" {
-  start_server "$BATS_TEST_TMPDIR/a.log" "$MT" 0 -m 5
-  start_server "$BATS_TEST_TMPDIR/b.log" "$MT" -m 5 0
-  run -0 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT" -c 5 -n 1
-}
-
-# ---------------------------------------------------------------- bad arguments, failures
-
-@test "mt_server -h prints the usage and exits 0" {
+@test "README: mt_server -h, load_client --help: the Usage line of the header, a description" {
   run -0 "$MT" -h
-  assert_equal "Usage: mt_server [PORT] [-m MAX_CLIENTS]" "${lines[0]}" "first line"
+  assert_output "$(readme_transcript "$LESSON" help | grep -v '^\$ ')"
+  assert_equal "${lines[0]}" "$(sed -n 's/^ \* \(Usage: .*\)/\1/p' "$ROOT/$LESSON/mt_server.c")" "header"
+  run -0 "$MT" --help
+  assert_output "$(readme_transcript "$LESSON" help | grep -v '^\$ ')"
+  run -0 "$LOAD" --help
+  assert_equal "Usage: load_client [-c CLIENTS] [-n LINES] [-s BYTES] [-p PID] HOST PORT" "${lines[0]}" "first line"
+  assert_equal "${lines[0]}" "$(sed -n 's/^ \* \(Usage: .*\)/\1/p' "$ROOT/$LESSON/load_client.c")" "header"
+  ((${#lines[@]} >= 2 && ${#lines[@]} <= 4))
 }
 
-@test "mt_server rejects bad ports" {
-  for port in abc 70000 -1 80x ""; do
-    run --separate-stderr "$MT" -- "$port" # (-- so that -1 is not taken for an option)
+@test "mt_server refuses bad ports, strictly: one line, exit 2" {
+  for port in "" abc -1 -0 +80 " 80" 0x50 80x 65536 99999999999999999999; do
+    run --separate-stderr "$MT" "$port"
     assert_usage_error mt_server
     assert_equal "mt_server: bad port '$port': expected a number from 0 to 65535" "$stderr" "message"
   done
+  run --separate-stderr "$MT" -q -- -1
+  assert_equal "mt_server: bad port '-1': expected a number from 0 to 65535" "$stderr"
 }
 
-@test "mt_server rejects bad client limits, extra operands and unknown options" {
+@test "mt_server refuses bad limits, options after the port, extra operands, unknown options" {
   run --separate-stderr "$MT" -m 0
   assert_usage_error mt_server
   assert_equal "mt_server: bad client limit '0': expected a number from 1 to 100000" "$stderr"
-  run --separate-stderr "$MT" -m abc 0
-  assert_usage_error mt_server
-  assert_equal "mt_server: bad client limit 'abc': expected a number from 1 to 100000" "$stderr"
-  run --separate-stderr "$MT" 0 -m
+  run --separate-stderr "$MT" -m " 5" 0
+  assert_equal "mt_server: bad client limit ' 5': expected a number from 1 to 100000" "$stderr"
+  run --separate-stderr "$MT" -m
   assert_usage_error mt_server
   assert_equal "mt_server: option '-m' needs a value (try 'mt_server -h')" "$stderr"
-  run --separate-stderr "$MT" 1 2
+  run --separate-stderr "$MT" 0 -q
   assert_usage_error mt_server
   assert_equal "mt_server: too many operands (try 'mt_server -h')" "$stderr"
   run --separate-stderr "$MT" -x
@@ -270,70 +291,143 @@ $OK short line"
 @test "mt_server on a port already in use says so and exits 1" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
   run --separate-stderr -1 timeout "$T" "$MT" "$SERVER_PORT"
-  assert_equal "mt_server: bind port $SERVER_PORT: Address already in use" "$stderr"
+  assert_equal "" "$output" "stdout"
+  [[ $stderr =~ ^mt_server:\ bind\ port\ $SERVER_PORT:\ [^:]+$ ]] || { echo "stderr: $stderr"; false; }
 }
 
-@test "load_client -h prints the usage and exits 0" {
-  run -0 "$LOAD" -h
-  assert_equal "Usage: load_client HOST PORT [-c CLIENTS] [-n LINES] [-s BYTES]" "${lines[0]}" "first line"
-}
-
-@test "load_client rejects missing and extra operands and unknown options" {
+@test "load_client refuses missing and extra operands, bad options, an empty host, bad ports" {
   run --separate-stderr "$LOAD"
   assert_usage_error load_client
-  assert_equal "load_client: missing operand: HOST PORT (try 'load_client -h')" "$stderr"
+  assert_equal "load_client: missing operand (try 'load_client -h')" "$stderr"
   run --separate-stderr "$LOAD" localhost
-  assert_usage_error load_client
-  assert_equal "load_client: missing operand: HOST PORT (try 'load_client -h')" "$stderr"
-  run --separate-stderr "$LOAD" localhost 1 2
+  assert_equal "load_client: missing operand (try 'load_client -h')" "$stderr"
+  run --separate-stderr "$LOAD" localhost 1 -c 5
   assert_usage_error load_client
   assert_equal "load_client: too many operands (try 'load_client -h')" "$stderr"
   run --separate-stderr "$LOAD" -q localhost 1
-  assert_usage_error load_client
   assert_equal "load_client: unknown option '-q' (try 'load_client -h')" "$stderr"
-  run --separate-stderr "$LOAD" localhost 1 -c
+  run --separate-stderr "$LOAD" -c
   assert_usage_error load_client
   assert_equal "load_client: option '-c' needs a value (try 'load_client -h')" "$stderr"
+  run --separate-stderr "$LOAD" "" 80
+  assert_usage_error load_client
+  assert_equal "load_client: bad host '': expected a name or an address" "$stderr"
+  for port in "" abc 0 -1 -0 +80 " 80" 0x50 80x 65536 99999999999999999999; do
+    run --separate-stderr "$LOAD" localhost "$port"
+    assert_usage_error load_client
+    assert_equal "load_client: bad port '$port': expected a number from 1 to 65535" "$stderr"
+  done
 }
 
-@test "load_client rejects bad ports and bad counts" {
-  for port in abc 65536 -5 9x; do
-    run --separate-stderr "$LOAD" -- localhost "$port"
-    assert_usage_error load_client
-    assert_equal "load_client: bad port '$port': expected a number from 0 to 65535" "$stderr"
-  done
-  for count in 0 abc 5x; do
-    run --separate-stderr "$LOAD" localhost 1 -c "$count"
+@test "load_client refuses bad counts, sizes and PIDs" {
+  for count in 0 abc 5x 100001; do
+    run --separate-stderr "$LOAD" -c "$count" localhost 1
     assert_usage_error load_client
     assert_equal "load_client: bad client count '$count': expected a number from 1 to 100000" "$stderr"
   done
-  for count in 0 abc; do
-    run --separate-stderr "$LOAD" -n "$count" localhost 1
-    assert_usage_error load_client
-    assert_equal "load_client: bad line count '$count': expected a number from 1 to 100000000" "$stderr"
-  done
-  run --separate-stderr "$LOAD" localhost 1 -s 5000
+  run --separate-stderr "$LOAD" -n 0 localhost 1
+  assert_equal "load_client: bad line count '0': expected a number from 1 to 100000000" "$stderr"
+  run --separate-stderr "$LOAD" -s 1024 localhost 1
   assert_usage_error load_client
-  assert_equal "load_client: bad line size '5000': expected a number from 0 to 4096" "$stderr"
+  assert_equal "load_client: bad line size '1024': expected a number from 0 to 1023" "$stderr"
+  run --separate-stderr "$LOAD" -p -5 localhost 1
+  assert_equal "load_client: bad PID '-5': expected a number from 1 to 4194304" "$stderr"
 }
 
-@test "load_client to a port nobody listens on: connection refused, exit 1" {
-  unused_port
-  run --separate-stderr -1 timeout "$T" "$LOAD" 127.0.0.1 "$UNUSED_PORT"
+@test "load_client: a refused connection and an unknown host are run-time failures, exit 1" {
+  start_server "$BATS_TEST_TMPDIR/unused.log" "$MT" 0
+  stop_pid "$SERVER_PID"
+  run --separate-stderr -1 timeout "$T" "$LOAD" 127.0.0.1 "$SERVER_PORT"
   assert_equal "" "$output" "stdout"
-  assert_equal "load_client: connect 127.0.0.1 port $UNUSED_PORT: Connection refused" "$stderr"
+  [[ $stderr =~ ^load_client:\ connect\ 127\.0\.0\.1\ port\ $SERVER_PORT:\ [^:]+$ ]] || { echo "stderr: $stderr"; false; }
+  run --separate-stderr -1 timeout "$T" "$LOAD" no..such..host 80
+  [[ $stderr =~ ^load_client:\ getaddrinfo\ no\.\.such\.\.host:\ [^:]+$ ]] || { echo "stderr: $stderr"; false; }
 }
 
-@test "load_client to an unknown host: the resolver's message, exit 1" {
-  run --separate-stderr -1 timeout "$T" "$LOAD" no..such..host 80
-  assert_equal "load_client: getaddrinfo no..such..host: Name or service not known" "$stderr"
+@test "README: the usage errors shown are what the programs print" {
+  start_server "$BATS_TEST_TMPDIR/unused.log" "$MT" 0
+  stop_pid "$SERVER_PID"
+  local command expected=() actual=()
+  while IFS= read -r command; do
+    command=${command//.\/mt_server/\"\$MT\"}
+    command=${command//.\/load_client/\"\$LOAD\"}
+    actual+=("$(eval "${command/% 1/ $SERVER_PORT}" 2>&1 || true)")
+  done < <(readme_transcript "$LESSON" usage-errors | sed -n 's/^\$ //p')
+  # (The reason of a refused connection is the C library's text: compared as REASON.)
+  assert_equal "$(transcript usage-errors | sed -E 's/(port PORT): .*/\1: REASON/')" \
+    "$(printf '%s\n' "${actual[@]}" | ports | sed -E 's/(port PORT): .*/\1: REASON/')"
+}
+
+# ---------------------------------------------------------------- the README, played
+
+@test "README: the first session, server and tcp_client_loop, prompts and all" {
+  [[ -x $LOOP ]] || skip "02-tcp-client/tcp_client_loop is not built"
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
+  # What was typed after each "> "; without a terminal the client prints no prompt.
+  run -0 timeout "$T" "$LOOP" localhost "$SERVER_PORT" \
+    < <(readme_transcript "$LESSON" client-session | sed -n 's/^> //p')
+  assert_output "$(transcript client-session | grep -v '^> ')"
+  wait_for_line "$SERVER_LOG" '^Client offline: '
+  assert_equal "$(transcript server-session)" "$(ports <"$SERVER_LOG")" "the server's log"
+}
+
+@test "README: the load_client run has the shape shown" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -q 0
+  run -0 timeout 60 "$LOAD" -c 100 -n 100 localhost "$SERVER_PORT"
+  local figures='s/seconds [0-9.]+, round trips\/s [0-9]+, p50 [0-9]+ us, p99 [0-9]+ us/FIGURES/'
+  readme_transcript "$LESSON" load | grep -q -- '-c 100 -n 100 localhost 9090$'
+  assert_equal "$(transcript load | sed -E "$figures")" "$(sed -E "$figures" <<<"$output")"
+}
+
+@test "README: the notes' Msg>> client talks to mt_server" {
+  [[ -n $(command -v "$PYTHON3") ]] || skip "python3 is not installed"
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
+  # Typed after each "Msg>>" (an empty line ends it); piped, input() echoes nothing, so each
+  # prompt is followed at once by the reply.
+  run -0 timeout "$T" "$PYTHON3" "$ROOT/tests/peers/notes_msg_client.py" 127.0.0.1 "$SERVER_PORT" \
+    < <(readme_transcript "$LESSON" notes-msg-client | sed -n 's/^Msg>>//p')
+  assert_output "$(transcript notes-msg-client | sed '/^Msg>>/{s/^Msg>>.*/Msg>>/;N;s/\n//;}')"
+}
+
+@test "README: tcp_client_loop talks to the notes' thread-per-client server" {
+  [[ -n $(command -v "$PYTHON3") ]] || skip "python3 is not installed"
+  [[ -x $LOOP ]] || skip "02-tcp-client/tcp_client_loop is not built"
+  export PYTHONUNBUFFERED=1 # (its print()s reach the log at once)
+  start_server "$BATS_TEST_TMPDIR/server.log" "$PYTHON3" \
+    "$ROOT/tests/peers/notes_mt_server.py" 0
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" \
+    < <(readme_transcript "$LESSON" notes-server-client | sed -n 's/^> //p')
+  assert_output "$(transcript notes-server-client | grep -v '^> ')"
+  wait_for_line "$SERVER_LOG" 'offline'
+  assert_equal "$(transcript notes-server-log | sed -E 's/[0-9]{4,5}\)/N)/')" \
+    "$(sed -E 's/port [0-9]+/port PORT/; s/[0-9]{4,5}\)/N)/' "$SERVER_LOG")"
+}
+
+@test "README: the loop-variable bug's diff applies to mt_server.c and compiles" {
+  command -v patch >/dev/null || skip "patch is not installed"
+  cp "$ROOT/$LESSON/mt_server.c" "$BATS_TEST_TMPDIR/mt_server.c"
+  readme_transcript "$LESSON" loop-variable-bug >"$BATS_TEST_TMPDIR/bug.diff"
+  run -0 patch -d "$BATS_TEST_TMPDIR" -p0 -i "$BATS_TEST_TMPDIR/bug.diff"
+  # At the lines it names, too: "offset" or "fuzz" means the README's diff is out of date.
+  [[ $output != *offset* && $output != *fuzz* ]] || { echo "$output"; false; }
+  run -0 cc -std=c11 -fsyntax-only -pthread "$BATS_TEST_TMPDIR/mt_server.c"
+}
+
+@test "README: make bench prints the tables shown (run tiny)" {
+  [[ -n $(command -v "$PYTHON3") ]] || skip "python3 is not installed (the table's Python columns)"
+  [[ -d /proc/self/task ]] || skip "no /proc here (the switches and CPU columns)"
+  run -0 env BENCH_SIZES="2:20 3:10 4:10" BENCH_ROUNDS=1 \
+    make -s --no-print-directory -C "$ROOT/$LESSON" bench OUT="$BIN_ROOT/$LESSON"
+  local shape='s/[0-9]+(\.[0-9]+)?/N/g; s/ +/ /g'
+  assert_equal "$(readme_transcript "$LESSON" bench | grep -v '^\$ ' | sed -E "$shape")" \
+    "$(sed -E "$shape" <<<"$output")"
 }
 
 # ---------------------------------------------------------------- before and after
 
-# Two clients at once: the first stays connected; the second sends its line. Prints
-# "answered" if the second got its answer within 1 s while the first was connected, else
-# "waited"; then the first leaves and the second's answer must arrive.
+# Two clients at once: the first stays connected; the second sends its line. Writes
+# "answered" to verdict if the second got its answer within 1 s while the first was
+# connected, else "waited"; then the first leaves and the second's answer must arrive.
 two_clients_at_once() {
   local port=$1 line=$2 answer=$3
   start_line_client first "$port" 7
