@@ -5,6 +5,8 @@
 # README shows them, and those tests skip when the tool is missing.
 
 load test_helper
+# The port the README's transcripts show (the notes' default); tests run on port 0.
+DICT_PORT=50007
 
 L="$BIN_ROOT/03-tcp-server"
 LESSON=03-tcp-server
@@ -116,7 +118,7 @@ same_as_log() {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/dict_server" 0
   local typed=() answers=() i
   read_block dict-nc
-  assert_equal '$ nc 127.0.0.1 50007' "${BLOCK[0]}" "the command"
+  assert_equal "\$ nc 127.0.0.1 $DICT_PORT" "${BLOCK[0]}" "the command"
   for ((i = 1; i < ${#BLOCK[@]}; i += 2)); do
     typed+=("${BLOCK[i]}")
     answers+=("${BLOCK[i + 1]}")
@@ -143,7 +145,7 @@ same_as_log() {
   local typed=() answers=() i last
   read_block dict-telnet
   last=$((${#BLOCK[@]} - 1))
-  assert_equal '$ telnet 127.0.0.1 50007' "${BLOCK[0]}" "the command"
+  assert_equal "\$ telnet 127.0.0.1 $DICT_PORT" "${BLOCK[0]}" "the command"
   assert_equal "Escape character is '^]'." "${BLOCK[3]}" "telnet's own third line"
   assert_equal "Connection closed by foreign host." "${BLOCK[last]}" "telnet's last line"
   for ((i = 4; i < last; i += 2)); do

@@ -4,6 +4,8 @@
 # try" item, with the notes' Python peers where they exist, and every bad input handled.
 
 load test_helper
+# The port the README's transcripts show (the notes' default); tests run on port 0.
+NOTES_PORT=5000
 
 B="$BIN_ROOT/05-udp"
 SRC="$ROOT/05-udp"
@@ -52,20 +54,20 @@ build() {
 @test "the README's udp_receiver and udp_sender transcripts, over localhost, ::1 and 127.0.0.1" {
   start_receiver
   local p=$SERVER_PORT sent
-  sent="\$ ./udp_sender localhost 5000 hello 'two words'"$'\n'
+  sent="\$ ./udp_sender localhost $NOTES_PORT hello 'two words'"$'\n'
   sent+=$(timeout "$T" "$B/udp_sender" localhost "$p" hello 'two words')$'\n'
-  sent+="\$ ./udp_sender ::1 5000 'from IPv6'"$'\n'
+  sent+="\$ ./udp_sender ::1 $NOTES_PORT 'from IPv6'"$'\n'
   sent+=$(timeout "$T" "$B/udp_sender" ::1 "$p" 'from IPv6')$'\n'
-  sent+="\$ ./udp_sender 127.0.0.1 5000 \"\$(printf 'x%.0s' {1..2000})\""$'\n'
+  sent+="\$ ./udp_sender 127.0.0.1 $NOTES_PORT \"\$(printf 'x%.0s' {1..2000})\""$'\n'
   sent+=$(timeout "$T" "$B/udp_sender" 127.0.0.1 "$p" "$(printf 'x%.0s' {1..2000})")$'\n'
-  sent+="\$ ./udp_sender 127.0.0.1 5000 exit"$'\n'
+  sent+="\$ ./udp_sender 127.0.0.1 $NOTES_PORT exit"$'\n'
   sent+=$(timeout "$T" "$B/udp_sender" 127.0.0.1 "$p" exit)
   wait_for_exit "$SERVER_PID" "$T"
   assert_transcript udp-sender "$sent"
   assert_transcript udp-receiver "\$ ./udp_receiver"$'\n'"$(<"$SERVER_LOG")"
   # Nobody listens on the port now, and the sender still "succeeds".
   run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$p" 'anybody there?'
-  assert_transcript udp-sender-nobody "\$ ./udp_sender 127.0.0.1 5000 'anybody there?'
+  assert_transcript udp-sender-nobody "\$ ./udp_sender 127.0.0.1 $NOTES_PORT 'anybody there?'
 $output
 \$ echo \"exit status: \$?\"
 exit status: $status"
@@ -120,19 +122,19 @@ exit status: $status"
   local p=$SERVER_PORT text='' cmd
   # Each README command, then the same with the receiver's port; stdout and stderr together.
   while read -r code cmd; do
-    text+="\$ $cmd"$'\n'
-    cmd=${cmd// 5000/ $p}
+    text+="\$ ${cmd//@PORT@/$NOTES_PORT}"$'\n'
+    cmd=${cmd//@PORT@/$p}
     run eval "timeout $T $B/${cmd#./} 2>&1"
     assert_equal "$code" "$status" "exit status of: $cmd"
     text+=$output$'\n'
   done <<'EOF'
 2 ./udp_sender 127.0.0.1 0 hi
-2 ./udp_sender '' 5000 hi
+2 ./udp_sender '' @PORT@ hi
 2 ./udp_receiver 70000
-2 ./udp_receiver 5000 -n 3
-1 ./udp_sender no..such..host 5000 hi
-1 ./udp_sender localhost 5000 "$(head -c 70000 /dev/zero | tr '\0' y)"
-1 ./udp_receiver 5000
+2 ./udp_receiver @PORT@ -n 3
+1 ./udp_sender no..such..host @PORT@ hi
+1 ./udp_sender localhost @PORT@ "$(head -c 70000 /dev/zero | tr '\0' y)"
+1 ./udp_receiver @PORT@
 EOF
   assert_transcript errors "${text%$'\n'}"
 }
