@@ -437,7 +437,9 @@ static void accept_failed(int server_socket)
     int saved_errno = errno;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (last_said.tv_sec == 0 || now.tv_sec - last_said.tv_sec >= 1) {
+    long since_ms = (long)(now.tv_sec - last_said.tv_sec) * 1000 +
+                    (now.tv_nsec - last_said.tv_nsec) / 1000000;
+    if (last_said.tv_sec == 0 || since_ms >= 1000) { /* whole seconds could say it twice */
         fprintf(stderr, "%s: accept: %s (newcomers are told 'server busy'; said at most once a "
                 "second)\n", PROGRAM, strerror(saved_errno));
         last_said = now;
