@@ -334,6 +334,7 @@ EOF
   assert_equal "onet woth ree" "$(sed -nE 's/^TCP recv [123]: [0-9] bytes: //p' <<<"$output" | paste -sd ' ')" "TCP pieces"
   assert_equal "one two thre" "$(sed -nE 's/^UDP recvfrom [123]: [0-9] bytes: //p' <<<"$output" | paste -sd ' ')" "UDP datagrams"
   assert_line "TCP, as the notes read it (one recv = one message): 500 messages (4, 4, 4, 4, 4, 4, ... bytes) where 1 was sent (2000 bytes)"
+  assert_line "TCP kept the bytes but not the boundaries; UDP kept the boundaries but cut what did not fit the buffer (the rest is lost)."
 }
 
 @test "the notes' Python UDP sender and receiver talk to udp_receiver and udp_sender" {
