@@ -58,8 +58,46 @@ BIN_ROOT="${BIN_ROOT:-$ROOT}"
 # Sanitizer builds start more slowly, so both are generous; they are deadlines, not sleeps.
 READY_SECONDS="${READY_SECONDS:-10}"
 T="${CLIENT_TIMEOUT:-10}"
-# The Python interpreter itself (the top Makefile resolves a version manager's shim once).
+# The Python interpreter itself (the top Makefile resolves a version manager's shim once),
+# started through a two-line wrapper that adds -S: the peers and the notes' programs use
+# only the standard library, and setting up site-packages can cost more than the rest of a
+# start (measured here: 87 ms a start, 18 ms with -S, because a .pth file there imports
+# certifi; a run starts python about 120 times). The wrapper execs, so its PID is python's.
+# Without python3, PYTHON3 stays a name that `command -v` does not find: those tests skip.
 PYTHON3="${PYTHON3:-python3}"
+python_without_site() {
+  local real wrapper="${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/python3-S"
+  if [[ ! -x $wrapper ]]; then
+    real=$(command -v "$PYTHON3") || return 0
+    # Written beside and renamed: test files running side by side may race to make it.
+    printf '#!/bin/sh\nexec %q -S "$@"\n' "$real" >"$wrapper.$$" &&
+      chmod +x "$wrapper.$$" && mv -f "$wrapper.$$" "$wrapper" || return 0
+  fi
+  PYTHON3=$wrapper
+}
+python_without_site
+
+# ---- Speed: bats' per-command trap ----
+# Before every command of a test, bats 1.8 runs a DEBUG trap that records where the test is,
+# so that a failure can name its line. Measured here it costs about 0.3 ms a command, and
+# a polling loop runs thousands of them: switching it off in the helpers below alone took
+# the suite from 120 s of CPU time to 90 s. `untraced FUNCTION ARGS...` runs FUNCTION with
+# the trap off and puts it back when FUNCTION returns (nested calls are counted). A failure
+# inside is reported at the line that called the helper, and every helper below says what
+# it expected on stderr.
+# Helpers run this way must not rely on `set -e` (they return their own status).
+UNTRACED_DEPTH=0
+untraced() {
+  if ((UNTRACED_DEPTH++ == 0)); then
+    # Saved once per test process, from bats itself (empty outside bats: nothing to restore).
+    [[ -n ${SAVED_DEBUG_TRAP+set} ]] || SAVED_DEBUG_TRAP=$(trap -p DEBUG)
+    trap - DEBUG
+  fi
+  local rc=0
+  "$@" || rc=$?
+  if ((--UNTRACED_DEPTH == 0)); then eval "$SAVED_DEBUG_TRAP"; fi
+  return "$rc"
+}
 
 STARTED_PIDS=()
 
@@ -76,6 +114,7 @@ start_bg_from() {
   local input=$1 log=$2
   shift 2
   (
+    trap - DEBUG # this subshell only: its loop below need not be traced
     # Close every inherited descriptor above 2 (bats' fd 3 among them).
     for fd in /dev/fd/*; do
       fd=${fd##*/}
@@ -90,7 +129,8 @@ start_bg_from() {
 # start_server LOG CMD [ARGS...]: start a server and wait until its first line ends with
 # its port. Sets SERVER_PID, SERVER_PORT and SERVER_LOG. Fails (showing the log) if the
 # server exits first or says nothing within READY_SECONDS.
-start_server() {
+start_server() { untraced _start_server "$@"; }
+_start_server() {
   SERVER_LOG=$1
   start_bg "$@"
   SERVER_PID=$BG_PID
@@ -156,7 +196,8 @@ count_lines() {
 
 # wait_for_line FILE REGEX [SECONDS] [PID]: poll FILE every 20 ms until a line matches the
 # extended REGEX, the deadline passes, or PID (if given) has exited. Shows FILE on failure.
-wait_for_line() {
+wait_for_line() { untraced _wait_for_line "$@"; }
+_wait_for_line() {
   local file=$1 regex=$2 seconds=${3:-$READY_SECONDS} pid=${4:-}
   deadline_in "$seconds"
   while before_deadline; do
@@ -176,7 +217,8 @@ wait_for_line() {
 }
 
 # wait_for_count FILE REGEX N [SECONDS]: poll until at least N lines of FILE match REGEX.
-wait_for_count() {
+wait_for_count() { untraced _wait_for_count "$@"; }
+_wait_for_count() {
   local file=$1 regex=$2 want=$3 seconds=${4:-$READY_SECONDS}
   deadline_in "$seconds"
   while before_deadline; do
@@ -193,7 +235,8 @@ wait_for_count() {
 
 # still_quiet FILE REGEX SECONDS: true if no line of FILE matches REGEX for SECONDS (the
 # "nothing arrives" window of a test: exact to the hundredth, never shorter than asked).
-still_quiet() {
+still_quiet() { untraced _still_quiet "$@"; }
+_still_quiet() {
   deadline_in "$3"
   while before_deadline; do
     if file_has_line "$1" "$2"; then
@@ -208,7 +251,8 @@ still_quiet() {
 
 # wait_for_exit PID [SECONDS]: wait until PID (started by this test) exits; its exit status
 # becomes this function's status. Returns 124 (like timeout) if it is still running.
-wait_for_exit() {
+wait_for_exit() { untraced _wait_for_exit "$@"; }
+_wait_for_exit() {
   local pid=$1 seconds=${2:-$READY_SECONDS}
   deadline_in "$seconds"
   while kill -0 "$pid" 2>/dev/null; do
@@ -222,7 +266,8 @@ wait_for_exit() {
 }
 
 # stop_pid PID: TERM its process group, give it up to 2 s, then KILL, then reap it.
-stop_pid() {
+stop_pid() { untraced _stop_pid "$@"; }
+_stop_pid() {
   local pid=$1
   # `wait` returns the signal's status (143 for TERM): under bats' set -e that would fail
   # the test, so it is ignored on purpose.
@@ -235,7 +280,8 @@ stop_pid() {
 }
 
 # stop_all: stop every process this test started (the default teardown).
-stop_all() {
+stop_all() { untraced _stop_all; }
+_stop_all() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
   STARTED_PIDS=()
@@ -254,7 +300,8 @@ assert_equal() {
 }
 
 # assert_line LINE: $output (from `run`) has LINE as one whole line.
-assert_line() {
+assert_line() { untraced _assert_line "$@"; }
+_assert_line() {
   local line
   while IFS= read -r line; do [[ $line == "$1" ]] && return 0; done <<<"$output"
   printf 'expected the line:\n  %s\nin the output:\n%s\n' "$1" "$output" >&2
@@ -262,7 +309,8 @@ assert_line() {
 }
 
 # refute_line LINE: $output has no such whole line.
-refute_line() {
+refute_line() { untraced _refute_line "$@"; }
+_refute_line() {
   local line
   while IFS= read -r line; do
     if [[ $line == "$1" ]]; then
@@ -296,7 +344,8 @@ assert_file_line() {
 
 # assert_usage_error PROGRAM: the last `run --separate-stderr` exited 2 with one stderr
 # line that names PROGRAM, and printed nothing on stdout.
-assert_usage_error() {
+assert_usage_error() { untraced _assert_usage_error "$@"; }
+_assert_usage_error() {
   assert_equal 2 "$status" "exit status" || return 1
   assert_equal "" "$output" "stdout" || return 1
   # (Lines counted in bash: BSD wc pads its count with spaces.)
@@ -309,7 +358,8 @@ assert_usage_error() {
 # readme_transcript LESSON_DIR NAME: print the lines of the README block marked
 # `<!-- transcript: NAME -->` (the fenced block right after the marker, fences excluded).
 # Fails if there is no such block, so a renamed or deleted transcript fails its test.
-readme_transcript() {
+readme_transcript() { untraced _readme_transcript "$@"; }
+_readme_transcript() {
   awk -v marker="<!-- transcript: $2 -->" '
     state == 0 && $0 == marker { state = 1; next }
     state == 1 && /^```/ { state = 2; next }
