@@ -33,9 +33,8 @@ while True:
 
 setup_file() {
   command -v "$PYTHON3" >/dev/null || return 0
-  # The interpreter's real path: a version manager's shim costs 200 ms a start, and
-  # might fork rather than exec (then the PID would not be python's).
-  PY=$("$PYTHON3" -c 'import sys; print(sys.executable)')
+  # The interpreter (test_helper's PYTHON3: no shim, and its PID is python's).
+  PY=$PYTHON3
   start_server "$BATS_FILE_TMPDIR/ports.log" "$PY" -c "$PORTS_PY"
   local words
   read -ra words <"$SERVER_LOG"

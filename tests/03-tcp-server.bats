@@ -40,11 +40,11 @@ need() {
   command -v "$1" >/dev/null || skip "$1 not installed"
 }
 
-# The python3 interpreter itself: a version manager's shim costs 0.2 s per start.
+# The python3 interpreter: test_helper's PYTHON3 (found once, started with -S).
 need_python_peers() {
-  need python3
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
   [[ -f $ROOT/tests/peers/notes_dict_client.py ]] || skip "tests/peers/ not there"
-  PY=$(python3 -c 'import sys; print(sys.executable)')
+  PY=$PYTHON3
 }
 
 # ---------------------------------------------------------------- the README's transcripts

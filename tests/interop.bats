@@ -37,12 +37,9 @@ NOTES_MT_OK="ok,The problem is being handled..." # the notes' thread-per-client 
 NOTES_MSG_OK="Receive your message"           # the notes' message server
 
 setup_file() {
-  # python3 may be a version manager's shim (about 200 ms a start): find the interpreter
-  # once, here, and start it directly in every test.
+  # The interpreter: test_helper's PYTHON3 (found once, started with -S), empty without it.
   PY=
-  if command -v python3 >/dev/null 2>&1; then
-    PY=$(python3 -c 'import sys; print(sys.executable)' </dev/null 2>/dev/null 3>&- 4>&-) || PY=
-  fi
+  if command -v "$PYTHON3" >/dev/null 2>&1; then PY=$PYTHON3; fi
   HAVE_NC=
   if command -v nc >/dev/null 2>&1 && nc -h 2>&1 </dev/null 3>&- 4>&- | grep -q OpenBSD; then
     HAVE_NC=1
