@@ -21,50 +21,30 @@ WARM_UP=200
 RSS_TOLERANCE_KB=256
 
 setup_file() {
-  # The client: CONNECTIONS sequential conversations, resolved once, as fast as python goes.
-  cat >"$BATS_FILE_TMPDIR/repeat.py" <<'PY'
-import socket, sys, time
-kind, port, count, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-address = ("127.0.0.1", port)
-deadline = time.monotonic() + seconds
-
-def read_until(s, ending):
-    got = b""
-    while ending not in got:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    return got
-
-for i in range(count):
-    if time.monotonic() > deadline:
-        print("deadline passed after %d connections" % i)
-        sys.exit(1)
-    s = socket.create_connection(address, timeout=10)
-    if kind == "dict_server":
-        s.sendall(b"how are u\n")
-        ok = read_until(s, b"\n") == b"fine\n"
-    elif kind == "hello_http":
-        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        ok = read_until(s, b"</html>\n").startswith(b"HTTP/1.1 200 OK\r\n")
-    elif kind == "mt_server":
-        s.sendall(b"hello %d\n" % i)
-        ok = read_until(s, b"\n").endswith(b"hello %d\n" % i)
-    else:  # chatroom_server: join, say one line, leave
-        s.sendall(b"leak%d\nhi\n" % i)
-        ok = b"* welcome leak%d\n" % i in read_until(s, b"* welcome leak%d\n" % i)
-    s.close()
-    if not ok:
-        print("connection %d: unexpected answer" % i)
-        sys.exit(1)
-print("%d connections" % count)
-PY
+  # The client: COUNT sequential conversations, in C (tests/peers/repeat_client.c), built
+  # once here: a python3 loop cost twice its CPU time.
+  cc -std=c11 -O2 -o "$BATS_FILE_TMPDIR/repeat_client" "$ROOT/tests/peers/repeat_client.c"
 }
 
 setup() {
   [[ -r /proc/self/status && -d /proc/self/fd ]] || skip "no /proc here: nothing to read the counts from"
-  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+}
+
+# The conversation with each server: REQUEST, read until UNTIL, then CHECK the reply
+# (=is, ^starts with, $ends with, *holds); %d is the connection's number.
+declare -gA CONVERSATION=(
+  [dict_server]='how are u\n|\n|=fine\n'
+  [hello_http]='GET / HTTP/1.1\r\nHost: x\r\n\r\n|</html>\n|^HTTP/1.1 200 OK\r\n'
+  [mt_server]='hello %d\n|\n|$hello %d\n'
+  [chatroom_server]='leak%d\nhi\n|* welcome leak%d\n|** welcome leak%d\n'
+)
+
+# repeat NAME COUNT SECONDS: COUNT conversations with server NAME, under timeout.
+repeat() {
+  local request until check
+  IFS='|' read -r request until check <<<"${CONVERSATION[$1]}"
+  run -0 timeout $(($3 + 20)) "$BATS_FILE_TMPDIR/repeat_client" "$SERVER_PORT" "$2" "$3" \
+    "$request" "$until" "$check"
 }
 
 # measure PID: set FDS, THREADS and RSS_KB from /proc/PID.
@@ -89,12 +69,12 @@ sanitized() {
 repeat_against() {
   local prog=$1 name=${1##*/}
   start_server "$BATS_TEST_TMPDIR/$name.log" "$BIN_ROOT/$prog" 0
-  run -0 timeout 60 "$PYTHON3" "$BATS_FILE_TMPDIR/repeat.py" "$name" "$SERVER_PORT" "$WARM_UP" 50
+  repeat "$name" "$WARM_UP" 50
   # After each client the server still has to notice the hang-up: wait (with a deadline)
   # until the counts are still for a moment, then take them as the baseline.
   settle
   local fds=$FDS threads=$THREADS rss=$RSS_KB
-  run -0 timeout 200 "$PYTHON3" "$BATS_FILE_TMPDIR/repeat.py" "$name" "$SERVER_PORT" "$CONNECTIONS" 180
+  repeat "$name" "$CONNECTIONS" 180
   settle "$fds" "$threads"
   echo "# $name after $CONNECTIONS connections: descriptors $fds -> $FDS, threads $threads -> $THREADS, VmRSS $rss kB -> $RSS_KB kB" >&3
   assert_equal "$fds" "$FDS" "open descriptors of $name"

@@ -104,7 +104,9 @@ untraced() {
 # calls it about 1,700 times. So `run` is bats' function, renamed, called untraced. A
 # `run -N` that fails is still reported at the test's line, with bats' own message.
 if declare -F run >/dev/null && ! declare -F bats_original_run >/dev/null; then
-  BATS_RUN_DEFINITION=$(declare -f run)
+  # (Through a file, not $(...): a fork per test saved.)
+  declare -f run >"${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}/.run.$BASHPID"
+  IFS= read -r -d '' BATS_RUN_DEFINITION <"${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}/.run.$BASHPID" || true
   eval "bats_original_run${BATS_RUN_DEFINITION#run}"
   run() { untraced bats_original_run "$@"; }
 fi
@@ -310,7 +312,7 @@ _stop_pid() {
 }
 
 # stop_all: stop every process this test started (the default teardown).
-stop_all() { untraced _stop_all; }
+stop_all() { ((${#STARTED_PIDS[@]} == 0)) || untraced _stop_all; }
 _stop_all() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
