@@ -508,7 +508,8 @@ EOF
 
 # time_wait_side PORT: wait until ss lists a TIME-WAIT entry for a connection to the server
 # on PORT, then set TW_SIDE to the side(s) that hold one: "client", "server" or "both".
-time_wait_side() {
+time_wait_side() { untraced _time_wait_side "$@"; } # a polling loop: see untraced in test_helper
+_time_wait_side() {
   local entries= local_address peer_address client=0 server=0
   deadline_in "$T"
   while before_deadline; do

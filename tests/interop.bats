@@ -135,7 +135,8 @@ assert_file_bytes() {
 
 # wait_for_bytes FILE EXPECTED: poll until FILE holds exactly EXPECTED: a reply is complete,
 # its line ending included (a line-based wait would already match "fine" without "\r\n").
-wait_for_bytes() {
+wait_for_bytes() { untraced _wait_for_bytes "$@"; } # a polling loop: see untraced in test_helper
+_wait_for_bytes() {
   local got=
   deadline_in "$READY_SECONDS"
   while before_deadline; do
@@ -149,7 +150,8 @@ wait_for_bytes() {
 # wait_for_recv_queue FILTER BYTES: poll ss until the connected TCP socket that FILTER picks
 # ("sport = :N": the server's end of the connection to port N; "dport = :N": the client's end)
 # has BYTES bytes in its receive queue (ss's Recv-Q): bytes that arrived and are not read yet.
-wait_for_recv_queue() {
+wait_for_recv_queue() { untraced _wait_for_recv_queue "$@"; } # a polling loop: see untraced in test_helper
+_wait_for_recv_queue() {
   local queued=
   deadline_in "$READY_SECONDS"
   while before_deadline; do
