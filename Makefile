@@ -31,8 +31,8 @@ SELECTED     = $(wildcard $(addprefix tests/,$(addsuffix .bats,$(LESSONS)))) \
 # by side the short ones fill the gaps at the end instead of a long one starting last.
 # leaks.bats after 02: its 40,000 connections leave as many TIME_WAIT entries for 60 s, and
 # tcp_states (02) reads /proc/net/tcp, which lists them all (1.5 s of CPU when they meet).
-SLOW_FIRST   = $(addprefix tests/,interop.bats robustness.bats 03-tcp-server.bats \
-                 02-tcp-client.bats 06-chat.bats leaks.bats)
+SLOW_FIRST   = $(addprefix tests/,robustness.bats 03-tcp-server.bats interop-tools.bats \
+                 06-chat.bats interop.bats 02-tcp-client.bats leaks.bats)
 TEST_FILES   = $(filter $(SLOW_FIRST),$(SELECTED)) $(filter-out $(SLOW_FIRST),$(SELECTED))
 # make test builds with one job per core (the lessons' outputs are independent).
 NPROC       := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
@@ -82,7 +82,7 @@ endef
 # Test files run side by side when GNU parallel is installed (bats needs it for --jobs):
 # each file's tests still run one after another, in order. Without parallel, the same files
 # run one after another, with the same results, only slower. JOBS=1 forces that.
-JOBS        ?= 4
+JOBS        ?= 6
 BATS_JOBS    = $(if $(filter-out 1,$(JOBS)),$(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS) --no-parallelize-within-files))
 # A version manager's python3 shim can cost 200 ms per start: find the interpreter once.
 export PYTHON3 ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
