@@ -294,7 +294,7 @@ EOF
   kill -CONT "$SERVER_PID"
   # "exit" is dropped too while the buffer is still full: send it until the receiver stops.
   local tries=0 got n
-  while kill -0 "$SERVER_PID" 2>/dev/null; do
+  while alive "$SERVER_PID"; do
     ((tries++ < 50)) || { echo "the receiver did not stop" >&2; return 1; }
     timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" exit >/dev/null
     wait_for_exit "$SERVER_PID" 0.2 2>/dev/null || true

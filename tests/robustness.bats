@@ -352,7 +352,7 @@ served() {
 # normal client; otherwise record CASE as failed.
 survives() {
   CASES=$((CASES + 1))
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  if ! alive "$SERVER_PID"; then
     fail_case "$SERVER_NAME, $1: the server died ($(tail -n 2 "$SERVER_LOG" | tr '\n' '|'))"
     return 0
   fi
@@ -367,7 +367,7 @@ survives_within() {
   CASES=$((CASES + 1))
   deadline_in "$READY_SECONDS"
   local deadline=$DEADLINE_MS
-  while kill -0 "$SERVER_PID" 2>/dev/null; do
+  while alive "$SERVER_PID"; do
     served "$SERVER_NAME" "$SERVER_PORT" && return 0
     now_ms
     ((NOW_MS > deadline)) && break

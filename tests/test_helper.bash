@@ -159,6 +159,35 @@ start_bg_from() {
   ) &
   BG_PID=$!
   STARTED_PIDS+=("$BG_PID")
+  remember_start "$BG_PID"
+}
+
+# ---- Is it still ours? ----
+# `kill -0 PID` alone cannot tell: once bash has reaped a child that exited, its PID is free,
+# and here (pid_max 32768, the load tests start thousands of threads a second) another
+# process, maybe another test file's, can take it within seconds. Then a wait would see our
+# program "still running", and a stop would signal a stranger. On Linux a process's start
+# time (field 22 of /proc/PID/stat, the same across exec) tells the two apart: it is taken
+# when a process starts (remember_start) and compared by `alive`. Elsewhere (no /proc),
+# kill -0 alone, where PIDs are rarely reused so soon.
+declare -gA START_TIMES=()
+# proc_start PID: set PROC_START to PID's start time and PROC_STATE to its state, or return 1.
+proc_start() {
+  local stat fields
+  [[ -r /proc/$1/stat ]] && IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  read -ra fields <<<"${stat##*) }" # after "PID (command) ": the state is field 3
+  PROC_STATE=${fields[0]} PROC_START=${fields[19]}
+}
+remember_start() {
+  if proc_start "$1"; then START_TIMES[$1]=$PROC_START; fi
+  return 0
+}
+# alive PID: PID is a process this test started (the same one) and has not exited (a zombie,
+# exited but not yet reaped, counts as exited).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ -n ${START_TIMES[$1]:-} ]] || return 0
+  proc_start "$1" && [[ $PROC_START == "${START_TIMES[$1]}" && $PROC_STATE != Z ]]
 }
 
 # start_server LOG CMD [ARGS...]: start a server and wait until its first line ends with
@@ -257,7 +286,7 @@ _wait_for_line() {
   deadline_in "$seconds"
   while before_deadline; do
     file_has_line "$file" "$regex" && return 0
-    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+    if [[ -n $pid ]] && ! alive "$pid"; then
       file_has_line "$file" "$regex" && return 0
       echo "process $pid exited before printing /$regex/; $file holds:" >&2
       cat "$file" >&2 2>/dev/null
@@ -310,7 +339,7 @@ wait_for_exit() { untraced _wait_for_exit "$@"; }
 _wait_for_exit() {
   local pid=$1 seconds=${2:-$READY_SECONDS}
   deadline_in "$seconds"
-  while kill -0 "$pid" 2>/dev/null; do
+  while alive "$pid"; do
     if ! before_deadline; then
       echo "process $pid still running after ${seconds}s" >&2
       return 124
@@ -326,11 +355,12 @@ _stop_pid() {
   local pid=$1
   # `wait` returns the signal's status (143 for TERM): under bats' set -e that would fail
   # the test, so it is ignored on purpose.
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  # Only while it is still the process we started (see alive): never a stranger.
+  alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   deadline_in 2
-  while kill -0 "$pid" 2>/dev/null && before_deadline; do nap; done
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  while alive "$pid" && before_deadline; do nap; done
+  if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
 
