@@ -1,17 +1,9 @@
-# socket lessons in C: the top-level build.
-#
-#   make          build every lesson (each lesson's own Makefile does the work)
-#   make demo     build, then play each lesson's programs once, output labelled
-#   make test     build, then run the bats suite; ends with "N passed, N failed"
-#   make check    build again under AddressSanitizer + UndefinedBehaviorSanitizer (and the
-#                 lessons that start threads under ThreadSanitizer) into .check/, run the
-#                 suite against those binaries, fail on any sanitizer report
-#   make timing   time `make test` from `make clean` against bats' own cost (a ratio)
-#   make bench    measure the servers of lessons 04 and 06 under load
-#   make clean    remove everything built
+# socket lessons in C: the top-level build. `make help` lists what it can do.
 #
 # CC and CFLAGS can be overridden (make CC=clang, make CFLAGS=-O0); WERROR=1 adds -Werror.
 # LESSONS="03-tcp-server 04-multithread-server" limits test and check to those lessons.
+# Written for GNU make 3.81 and later (a Mac's make) and bash 3.2 or later: each recipe
+# line is a shell of its own (no .ONESHELL), nothing newer than 3.81 is used.
 
 SHELL   := bash
 CC      ?= cc
@@ -44,63 +36,68 @@ TSAN_FLAGS   := -fsanitize=thread
 # The lessons whose programs start threads get the extra ThreadSanitizer pass.
 TSAN_LESSONS  = $(sort $(foreach l,$(LESSONS),$(if $(shell grep -l pthread_create $(l)/*.c 2>/dev/null),$(l))))
 
-.PHONY: all demo test timing check bench clean $(ALL_LESSONS)
+.PHONY: all help demo test timing check bench clean tools-demo tools-test $(ALL_LESSONS)
 
 all: $(ALL_LESSONS)
+
+help:
+	@echo "make               build every lesson (each lesson's own Makefile does the work)"
+	@echo "make demo          build, then play each lesson's programs once, output labelled"
+	@echo "make test          build, then run the whole test suite; ends with 'N passed, N failed'"
+	@echo "make -C NN-lesson test   one lesson's tests (and make -C NN-lesson help)"
+	@echo "make check         the suite against builds with ASan+UBSan (and TSan for threads)"
+	@echo "make lint          cppcheck, clang --analyze, shellcheck, and the shared helpers' copies"
+	@echo "make memcheck      each program's normal run under valgrind"
+	@echo "make check-musl    the suite against builds with musl-gcc -static"
+	@echo "make timing        make test from make clean, as a ratio to bats' own cost"
+	@echo "make bench         the servers of lessons 04 and 06 under load (about a minute)"
+	@echo "make clean         remove everything built"
+	@echo "Options: CC=clang, CFLAGS=..., WERROR=1, LESSONS=\"03-tcp-server ...\", JOBS=1"
+
+# need TOOL DEBIAN-PACKAGE MAC-INSTALL: stop at once with one line naming what is missing
+# and how to install it, instead of a "command not found" in the middle of a run.
+need = command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: Debian/Ubuntu: apt-get install $(2); macOS: $(3)" >&2; exit 1; }
+
+tools-demo:
+	@$(call need,$(firstword $(CC)),build-essential,xcode-select --install)
+
+tools-test: tools-demo
+	@$(call need,bats,bats,brew install bats-core)
+	@command -v timeout >/dev/null 2>&1 || $(call need,gtimeout,coreutils,brew install coreutils)
 
 $(ALL_LESSONS):
 	@$(MAKE) --no-print-directory -C $@ CC='$(CC)' CFLAGS='$(CFLAGS)'
 
-demo: all
+demo: tools-demo
+	@$(MAKE) --no-print-directory all
 	@bold=""; plain=""; if [ -t 1 ]; then bold=$$'\033[1m'; plain=$$'\033[0m'; fi; \
 	for lesson in $(ALL_LESSONS); do \
 	  printf '\n%s===== %s =====%s\n' "$$bold" "$$lesson" "$$plain"; \
 	  $(MAKE) -s --no-print-directory -C "$$lesson" demo || exit 1; \
 	done
 
-# bats speaks TAP; summarise echoes each line as it arrives and ends with the line CI
-# reads. A plan that is missing or longer than the results counts the gap as failures.
-define summarise
-passed=0; failed=0; skipped=0; planned=-1; \
-while IFS= read -r line; do \
-  printf '%s\n' "$$line"; \
-  case "$$line" in \
-    1..*) planned=$${line#1..} ;; \
-    "ok "*" # skip"*) skipped=$$((skipped + 1)) ;; \
-    "ok "*) passed=$$((passed + 1)) ;; \
-    "not ok "*) failed=$$((failed + 1)) ;; \
-  esac; \
-done; \
-ran=$$((passed + failed + skipped)); \
-if [ "$$planned" -lt 0 ]; then echo "# bats printed no plan: counting that as a failure"; failed=$$((failed + 1)); \
-elif [ "$$ran" -lt "$$planned" ]; then echo "# only $$ran of $$planned tests reported"; failed=$$((failed + planned - ran)); fi; \
-if [ "$$skipped" -gt 0 ]; then echo "$$passed passed, $$failed failed, $$skipped skipped"; \
-else echo "$$passed passed, $$failed failed"; fi; \
-[ "$$failed" -eq 0 ]
-endef
 
-# Test files run side by side when GNU parallel is installed (bats needs it for --jobs):
-# each file's tests still run one after another, in order. Without parallel, the same files
-# run one after another, with the same results, only slower. JOBS=1 forces that.
-JOBS        ?= 6
-BATS_JOBS    = $(if $(filter-out 1,$(JOBS)),$(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS) --no-parallelize-within-files))
+# tests/run.bash runs the files: side by side (JOBS at a time, default 6) when GNU parallel
+# is installed, each file's tests in order; the name of each file before its results; a
+# home of its own under the temporary folder; the closing `N passed, N failed` line.
 # A version manager's python3 shim can cost 200 ms per start: find the interpreter once.
 export PYTHON3 ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+RUN_TESTS    = bash tests/run.bash
+export JOBS ?= 6
 
-test:
-	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
+test: tools-test
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	@bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); }
+	@$(RUN_TESTS) $(TEST_FILES)
 
 # make timing: `make test` from `make clean`, timed, as a ratio to what bats itself needs
 # for as many trivial tests (`@test "tN" { run true; }`, timed just before and just after,
 # one after another), so a busy machine slows both sides alike. Issue 12's target: <= 2.8.
-timing:
-	@command -v bats >/dev/null || { echo "bats not found" >&2; exit 1; }
+timing: tools-test
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	n=$$(bats --count $(TEST_FILES)); \
 	for ((i = 1; i <= n; i++)); do printf '@test "t%d" { run true; }\n' "$$i"; done >"$$tmp/trivial.bats"; \
-	ms() { local t=$${EPOCHREALTIME/[.,]/}; echo $$((10#$${t:0:$${#t}-3})); }; \
+	ms() { if [ -n "$${EPOCHREALTIME:-}" ]; then local t=$${EPOCHREALTIME/[.,]/}; echo $$((10#$${t:0:$${#t}-3})); \
+	  else perl -MTime::HiRes=time -e 'printf "%d\n", time * 1000'; fi; }; \
 	a=$$(ms); bats "$$tmp/trivial.bats" >/dev/null; b=$$(ms); \
 	$(MAKE) -s --no-print-directory clean; \
 	$(MAKE) -s --no-print-directory test >"$$tmp/test.log" 2>&1 || { cat "$$tmp/test.log"; exit 1; }; c=$$(ms); \
@@ -112,8 +109,7 @@ timing:
 	  $$(((b - a) / 1000)) $$(((b - a) % 1000 / 10)) $$(((d - c) / 1000)) $$(((d - c) % 1000 / 10)) \
 	  $$(((c - b) / base)) $$(((c - b) * 100 / base % 100))
 
-check:
-	@command -v bats >/dev/null || { echo "bats not found: see README.md, 'What you need'" >&2; exit 1; }
+check: tools-test
 	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/logs
 	@echo "== building with $(ASAN_FLAGS)"
 	@for lesson in $(LESSONS); do \
@@ -124,7 +120,7 @@ check:
 	@export BIN_ROOT=$(CHECK_DIR)/asan \
 	  ASAN_OPTIONS=log_path=$(CHECK_DIR)/logs/asan:detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/ubsan:print_stacktrace=1; \
-	  bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); } || touch $(CHECK_DIR)/failed
+	  $(RUN_TESTS) $(TEST_FILES) || touch $(CHECK_DIR)/failed
 	@if [ -n "$(TSAN_LESSONS)" ]; then \
 	  echo "== building $(TSAN_LESSONS) (and what their tests use) with $(TSAN_FLAGS)"; \
 	  for lesson in $(LESSONS); do \
@@ -133,8 +129,7 @@ check:
 	  done; \
 	  echo "== running $(TSAN_LESSONS) under ThreadSanitizer"; \
 	  export BIN_ROOT=$(CHECK_DIR)/tsan TSAN_OPTIONS=log_path=$(CHECK_DIR)/logs/tsan:second_deadlock_stack=1; \
-	  bats --formatter tap $(BATS_JOBS) $(addprefix tests/,$(addsuffix .bats,$(TSAN_LESSONS))) 2>&1 \
-	    | { $(summarise); } || touch $(CHECK_DIR)/failed; \
+	  $(RUN_TESTS) $(addprefix tests/,$(addsuffix .bats,$(TSAN_LESSONS))) || touch $(CHECK_DIR)/failed; \
 	fi
 	@if compgen -G '$(CHECK_DIR)/logs/*' >/dev/null; then \
 	  echo "Sanitizer reports:"; head -n 60 $(CHECK_DIR)/logs/*; \
@@ -171,13 +166,11 @@ LINT_SOURCES = $(sort $(wildcard $(addsuffix /*.c,$(LESSONS))))
 
 .PHONY: lint memcheck check-musl
 
-# needs TOOL WHERE: fail with a hint when TOOL is not installed.
-needs = command -v $(1) >/dev/null || { echo "$(1) not found: $(2)" >&2; exit 1; }
 
 lint:
-	@$(call needs,$(CPPCHECK),apt-get install cppcheck / brew install cppcheck)
-	@$(call needs,$(CLANG),apt-get install clang / xcode-select --install)
-	@$(call needs,$(SHELLCHECK),apt-get install shellcheck / brew install shellcheck)
+	@$(call need,$(CPPCHECK),cppcheck,brew install cppcheck)
+	@$(call need,$(CLANG),clang,xcode-select --install)
+	@$(call need,$(SHELLCHECK),shellcheck,brew install shellcheck)
 	@echo "== cppcheck --enable=warning,portability,performance (each file alone: one program each)"
 	@failed=0; for f in $(LINT_SOURCES); do \
 	  $(CPPCHECK) -q --std=c11 --enable=warning,portability,performance --error-exitcode=1 \
@@ -195,16 +188,16 @@ lint:
 
 # The normal build, with -g already in the default CFLAGS, so reports name the lines.
 memcheck: all
-	@$(call needs,$(VALGRIND),apt-get install valgrind (Linux only))
-	@$(call needs,bats,see README.md: What you need)
+	@$(call need,$(VALGRIND),valgrind,not available (Linux only))
+	@$(call need,bats,bats,brew install bats-core)
 	@export BIN_ROOT=$(CURDIR) VALGRIND='$(VALGRIND)'; \
-	  bats --formatter tap tests/memcheck/memcheck.bats 2>&1 | { $(summarise); }
+	  JOBS=1 $(RUN_TESTS) tests/memcheck/memcheck.bats
 
 # Every lesson is built (the tests of one lesson use another's programs as peers); the
 # files run are the same as make test's, LESSONS included.
 check-musl:
-	@$(call needs,$(MUSL_CC),apt-get install musl-tools (Linux only))
-	@$(call needs,bats,see README.md: What you need)
+	@$(call need,$(MUSL_CC),musl-tools,not available (Linux only))
+	@$(call need,bats,bats,brew install bats-core)
 	@rm -rf $(CHECK_DIR)/musl
 	@echo "== building with $(MUSL_CC) -static into $(CHECK_DIR)/musl"
 	@for lesson in $(ALL_LESSONS); do \
@@ -213,4 +206,4 @@ check-musl:
 	done
 	@echo "== running the suite against the musl builds"
 	@export BIN_ROOT=$(CHECK_DIR)/musl; \
-	  bats --formatter tap $(BATS_JOBS) $(TEST_FILES) 2>&1 | { $(summarise); }
+	  $(RUN_TESTS) $(TEST_FILES)

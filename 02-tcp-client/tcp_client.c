@@ -1,7 +1,7 @@
 /*
  * tcp_client.c - the notes' one-shot TCP client: connect, send one message, print the reply.
  *
- * Usage: tcp_client [-h] HOST PORT [MESSAGE]
+ * Usage: tcp_client HOST PORT [MESSAGE]
  * Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE as it is
  * (default: Hello, server, I'm client Xiaohei!), take one recv of up to 1024 bytes as the
  * reply and print it twice: as raw bytes, b'...' like Python, and as text.
@@ -184,7 +184,7 @@ static void print_bytes_literal(const unsigned char *bytes, size_t length)
 
 /* ---- Plumbing: read after the lesson ---- */
 
-#define USAGE "Usage: tcp_client [-h] HOST PORT [MESSAGE]"
+#define USAGE "Usage: tcp_client HOST PORT [MESSAGE]"
 #define DESCRIPTION                                                                         \
     "Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE as it is\n" \
     "(default: Hello, server, I'm client Xiaohei!), take one recv of up to 1024 bytes as the\n" \

@@ -2,7 +2,7 @@
  * tcp_client_loop.c - the notes' interactive TCP client: one connection, one message per
  * line you type, one reply per message.
  *
- * Usage: tcp_client_loop [-h] HOST PORT
+ * Usage: tcp_client_loop HOST PORT
  * Connect to HOST on PORT; send each line you type (without its newline) and print the
  * reply, one recv of up to 1024 bytes, as "Server: REPLY". Stops on "exit" (not sent),
  * after "bye" (sent, reply shown), on an empty line or at the end of input.
@@ -187,7 +187,7 @@ static void server_gone(const char *server_text, int error)
 
 /* ---- Plumbing: read after the lesson ---- */
 
-#define USAGE "Usage: tcp_client_loop [-h] HOST PORT"
+#define USAGE "Usage: tcp_client_loop HOST PORT"
 #define DESCRIPTION                                                                        \
     "Connect to HOST on PORT; send each line you type (without its newline) and print the\n" \
     "reply, one recv of up to 1024 bytes, as \"Server: REPLY\". Stops on \"exit\" (not sent),\n" \

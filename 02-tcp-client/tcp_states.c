@@ -2,7 +2,7 @@
  * tcp_states.c - watch the three-way handshake and the four-way wave happen: both ends of
  * one TCP connection in one program, with the kernel's view of each end after every step.
  *
- * Usage: tcp_states [-h] [-s] [-w]
+ * Usage: tcp_states [-s] [-w]
  * Listen on 127.0.0.1, connect, exchange one message and close, printing after each step
  * both ends' TCP state and the segments each has sent and received, as the kernel counts.
  * -s: the server closes first (default: the client). -w: wait for Enter before each step.
@@ -374,7 +374,7 @@ static void name_ends(struct end *end)
     check(getpeername(end->fd, (struct sockaddr *)&end->remote, &length), "getpeername");
 }
 
-#define USAGE "Usage: tcp_states [-h] [-s] [-w]"
+#define USAGE "Usage: tcp_states [-s] [-w]"
 #define DESCRIPTION                                                                          \
     "Listen on 127.0.0.1, connect, exchange one message and close, printing after each step\n" \
     "both ends' TCP state and the segments each has sent and received, as the kernel counts.\n" \

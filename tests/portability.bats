@@ -24,3 +24,12 @@ NON_POSIX='INADDR_LOOPBACK|MSG_DONTWAIT|NI_MAXHOST|NI_MAXSERV|getifaddrs|TCP_INF
   done
   ((${#bad[@]} == 0)) || { printf '%s\n' "${bad[@]}" >&2; return 1; }
 }
+
+# One Usage style everywhere (README, "How every program behaves"): -h and --help work in
+# every program and are said once in the description, not in the Usage line; a version 1
+# file has no options at all.
+@test "every Usage line has one style: no [-h] in it" {
+  local bad
+  bad=$(grep -nE 'Usage: .*\[-h' "$ROOT"/0[1-9]-*/*.c) || true
+  assert_equal "" "$bad" "Usage lines with [-h]"
+}

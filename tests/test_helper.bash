@@ -81,6 +81,29 @@ python_without_site() {
 }
 python_without_site
 
+# ---- `localhost` is either family ----
+# A client given `localhost` tries the addresses getaddrinfo returns, in order, and says
+# the one it reached. /etc/hosts decides which comes first: where it maps localhost to
+# 127.0.0.1 alone, that one; Debian's and macOS's stock files list ::1 as well, and RFC
+# 6724 puts ::1 first. LOCALHOST_IP is that first address, so a test expects what this
+# machine does. (getent where the C library has it, else python3, else 127.0.0.1.)
+LOCALHOST_IP=${LOCALHOST_IP:-}
+if [[ -z $LOCALHOST_IP ]]; then
+  if command -v getent >/dev/null; then
+    read -r LOCALHOST_IP _ < <(getent ahosts localhost)
+  elif command -v "$PYTHON3" >/dev/null; then
+    LOCALHOST_IP=$("$PYTHON3" -c 'import socket
+print(socket.getaddrinfo("localhost", 1, 0, socket.SOCK_STREAM)[0][4][0])' 2>/dev/null)
+  fi
+  LOCALHOST_IP=${LOCALHOST_IP:-127.0.0.1}
+  export LOCALHOST_IP
+fi
+# readme_localhost: stdin to stdout with "LOCALHOST_IP port" written as the READMEs show
+# it, "127.0.0.1 port" (each README says that ::1 may stand there instead).
+readme_localhost() {
+  if [[ $LOCALHOST_IP == 127.0.0.1 ]]; then cat; else sed "s/${LOCALHOST_IP//./\\.} port/127.0.0.1 port/g"; fi
+}
+
 # ---- Speed: bats' per-command trap ----
 # Before every command of a test, bats 1.8 runs a DEBUG trap that records where the test is,
 # so that a failure can name its line. Measured here it costs about 0.3 ms a command, and
