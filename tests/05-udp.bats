@@ -55,7 +55,7 @@ build() {
   start_receiver
   local p=$SERVER_PORT sent
   sent="\$ ./udp_sender localhost $NOTES_PORT hello 'two words'"$'\n'
-  sent+=$(timeout "$T" "$B/udp_sender" localhost "$p" hello 'two words')$'\n'
+  sent+=$(timeout "$T" "$B/udp_sender" localhost "$p" hello 'two words' | readme_localhost)$'\n'
   sent+="\$ ./udp_sender ::1 $NOTES_PORT 'from IPv6'"$'\n'
   sent+=$(timeout "$T" "$B/udp_sender" ::1 "$p" 'from IPv6')$'\n'
   sent+="\$ ./udp_sender 127.0.0.1 $NOTES_PORT \"\$(printf 'x%.0s' {1..2000})\""$'\n'
@@ -64,7 +64,8 @@ build() {
   sent+=$(timeout "$T" "$B/udp_sender" 127.0.0.1 "$p" exit)
   wait_for_exit "$SERVER_PID" "$T"
   assert_transcript udp-sender "$sent"
-  assert_transcript udp-receiver "\$ ./udp_receiver"$'\n'"$(<"$SERVER_LOG")"
+  # The two datagrams sent to localhost came from LOCALHOST_IP; the README shows 127.0.0.1.
+  assert_transcript udp-receiver "\$ ./udp_receiver"$'\n'"$(sed "2,3s/^From $LOCALHOST_IP port/From 127.0.0.1 port/" "$SERVER_LOG")"
   # Nobody listens on the port now, and the sender still "succeeds".
   run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$p" 'anybody there?'
   assert_transcript udp-sender-nobody "\$ ./udp_sender 127.0.0.1 $NOTES_PORT 'anybody there?'
@@ -136,7 +137,7 @@ exit status: $status"
 1 ./udp_sender localhost @PORT@ "$(head -c 70000 /dev/zero | tr '\0' y)"
 1 ./udp_receiver @PORT@
 EOF
-  assert_transcript errors "${text%$'\n'}"
+  assert_transcript errors "$(readme_localhost <<<"${text%$'\n'}")"
 }
 
 @test "udp_receiver and udp_sender refuse every bad port, the sender port 0 too" {
@@ -312,6 +313,7 @@ EOF
   wait_for_exit "$SERVER_PID" "$T"
   run ! timeout "$T" bash -c "exec 3>/dev/udp/127.0.0.1/$p; echo a >&3 && echo b >&3"
   [[ $output == *"write error: "* ]] || { echo "bash said: $output" >&2; return 1; }
+  command -v patch >/dev/null || skip "patch is not installed (apt-get install patch)"
   transcript connect-diff >"$BATS_TEST_TMPDIR/connect.diff"
   patch -s -o "$BATS_TEST_TMPDIR/udp_sender.c" "$SRC/udp_sender.c" "$BATS_TEST_TMPDIR/connect.diff"
   build udp_sender_connected "$BATS_TEST_TMPDIR/udp_sender.c"
@@ -350,4 +352,68 @@ EOF
   run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" hello exit
   wait_for_exit "$SERVER_PID" "$T"
   assert_transcript notes-receiver "\$ python3 ../tests/peers/notes_udp_receiver.py 5000"$'\n'"$(<"$SERVER_LOG")"
+}
+
+# ==== version 1: udp_receiver_basic, udp_sender_basic
+# The notes' receiver prints print(data.decode(),addr[1],addr[0]): "hello 40222 127.0.0.1",
+# and its loop (while True) has no break: it never ends by itself, teardown stops it.
+
+# basic_normalize: the sender's port in such a line becomes N (a new one for every sender
+# socket), then what normalize does (the receiver's port, the README's 5000).
+basic_normalize() {
+  sed -E 's/ [0-9]+ 127\.0\.0\.1$/ N 127.0.0.1/' | normalize
+}
+
+# The four messages the version 1 tests send, and the receivers' lines for them.
+BASIC_MESSAGES=(hello 'two words' exit 'still here')
+BASIC_LINES="Listening on port PORT
+hello N 127.0.0.1
+two words N 127.0.0.1
+exit N 127.0.0.1
+still here N 127.0.0.1"
+
+@test "udp_sender_basic -> udp_receiver_basic: text, port, address per datagram; 'exit' ends nothing (README)" {
+  start_server "$BATS_TEST_TMPDIR/receiver.log" "$B/udp_receiver_basic" 0
+  local m sent=''
+  for m in "${BASIC_MESSAGES[@]}"; do
+    run -0 timeout "$T" "$B/udp_sender_basic" "$m" 127.0.0.1 "$SERVER_PORT"
+    assert_equal "" "$output" "what udp_sender_basic printed"
+    [[ $m == *' '* ]] && m="'$m'"
+    sent+="\$ ./udp_sender_basic $m 127.0.0.1 $NOTES_PORT"$'\n'
+  done
+  wait_for_count "$SERVER_LOG" ' [0-9]+ 127\.0\.0\.1$' 4 "$T"
+  assert_equal "$BASIC_LINES" "$(basic_normalize <"$SERVER_LOG")" "udp_receiver_basic's lines"
+  alive "$SERVER_PID" || { echo "udp_receiver_basic ended; the notes' receiver never does" >&2; return 1; }
+  assert_equal "$(transcript udp-sender-basic)" "${sent%$'\n'}" "README transcript 'udp-sender-basic'"
+  assert_equal "$(transcript udp-receiver-basic | basic_normalize)" \
+    "$(basic_normalize <<<"\$ ./udp_receiver_basic"$'\n'"$(<"$SERVER_LOG")")" "README transcript 'udp-receiver-basic'"
+}
+
+@test "udp_sender_basic -> the notes' Python receiver: it prints text, port, address per datagram" {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  start_server "$BATS_TEST_TMPDIR/python.log" "$PYTHON3" -u "$ROOT/tests/peers/notes_udp_receiver.py" 0
+  local m
+  for m in "${BASIC_MESSAGES[@]}"; do
+    run -0 timeout "$T" "$B/udp_sender_basic" "$m" 127.0.0.1 "$SERVER_PORT"
+    assert_equal "" "$output" "what udp_sender_basic printed"
+  done
+  wait_for_count "$SERVER_LOG" ' [0-9]+ 127\.0\.0\.1$' 4 "$T"
+  assert_equal "$BASIC_LINES" "$(basic_normalize <"$SERVER_LOG")" "the notes' receiver's lines"
+}
+
+@test "the notes' Python sender -> udp_receiver_basic: the lines the notes' receiver prints for it" {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  local peers=$ROOT/tests/peers m python_log python_port
+  start_server "$BATS_TEST_TMPDIR/python.log" "$PYTHON3" -u "$peers/notes_udp_receiver.py" 0
+  python_log=$SERVER_LOG python_port=$SERVER_PORT
+  start_server "$BATS_TEST_TMPDIR/receiver.log" "$B/udp_receiver_basic" 0
+  # The same datagrams from the notes' sender to both receivers, one message per run.
+  for m in "${BASIC_MESSAGES[@]}"; do
+    run -0 timeout "$T" "$PYTHON3" "$peers/notes_udp_sender.py" "$m" 127.0.0.1 "$SERVER_PORT"
+    run -0 timeout "$T" "$PYTHON3" "$peers/notes_udp_sender.py" "$m" 127.0.0.1 "$python_port"
+  done
+  wait_for_count "$SERVER_LOG" ' [0-9]+ 127\.0\.0\.1$' 4 "$T"
+  wait_for_count "$python_log" ' [0-9]+ 127\.0\.0\.1$' 4 "$T"
+  assert_equal "$BASIC_LINES" "$(basic_normalize <"$SERVER_LOG")" "udp_receiver_basic's lines"
+  assert_equal "$(basic_normalize <"$python_log")" "$(basic_normalize <"$SERVER_LOG")" "the notes' receiver's lines against ours"
 }

@@ -396,10 +396,14 @@ raw_peer() {
 # ---------------------------------------------------------------------------------------
 # Command lines: usage errors (exit 2) and run-time failures (exit 1)
 
-@test "every program of every lesson is in the catalogue's tables" {
+@test "every program of every lesson is in the catalogue's tables (version 1 files aside)" {
   local source prog known missing=()
   known=$(all_programs)
   for source in "$ROOT"/0[1-9]-*/*.c; do
+    # A version 1 file (NAME_basic.c) is the notes' program as the notes wrote it: no
+    # options, no hardening (LESSON-STYLE.md). What it gets wrong is shown by the lesson's
+    # own tests, and version 2 (NAME.c) is the one this catalogue holds to its promises.
+    [[ $source != *_basic.c ]] || continue
     prog=${source#"$ROOT"/}
     prog=${prog%.c}
     [[ $'\n'$known$'\n' == *$'\n'$prog$'\n'* ]] || missing+=("$prog")
