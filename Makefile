@@ -151,7 +151,8 @@ clean:
 
 # ---------------------------------------------------------------- hardening (issue 11)
 #   make lint        cppcheck and clang's static analyzer on every .c, shellcheck on the
-#                    test helpers: fails on anything any of them reports
+#                    test helpers, and the shared helpers' copies compared (lint_copies):
+#                    fails on anything any of them reports
 #   make memcheck    each program's normal run (servers with one client, the one-shot
 #                    tools) under valgrind: fails on any memory error or leak
 #   make check-musl  every lesson built with musl-gcc -static into .check/musl/, and the
@@ -184,6 +185,8 @@ lint:
 	done; [ "$$failed" -eq 0 ]
 	@echo "== shellcheck tests/*.bash"
 	@$(SHELLCHECK) tests/*.bash
+	@echo "== the shared helpers' copies, one text each (tests/lint_copies.bash)"
+	@bash tests/lint_copies.bash $(wildcard 0[1-9]-*/Makefile) $(wildcard 0[1-9]-*/*.c)
 	@echo "make lint: nothing to report"
 
 # The normal build, with -g already in the default CFLAGS, so reports name the lines.
