@@ -200,7 +200,7 @@ same_as_log() {
   same_as_log notes-dict-client-log "$SERVER_LOG"
   run -0 timeout "$T" "$PY" "$ROOT/tests/peers/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT" \
     <<<$'how are u\nexit'
-  assert_output "fine"
+  assert_output $'Please enter the data to send:Received data: fine\nPlease enter the data to send:'
 
   # The other way round: the notes' server compares what it gets as it is, so nc's line
   # (with its \n) is not a word it knows.
@@ -350,7 +350,7 @@ usage_case() {
     run -0 timeout "$T" bash -c "$SEND_ONCE" _ "$host" "$SERVER_PORT" "$MESSAGE"
     assert_output "$REPLY"
     wait_for_exit "$SERVER_PID"
-    shown=$([[ $host == ::1 ]] && echo ::1 || echo 127.0.0.1)
+    shown=$([[ $host == ::1 ]] && echo ::1 || echo "$LOCALHOST_IP")
     run grep -E "^(Connection from|getpeername:) $shown port [0-9]+" "$SERVER_LOG"
     assert_equal 2 "${#lines[@]}" "address lines for $host"
   done
@@ -544,8 +544,11 @@ usage_case() {
     assert_output $'fine\nnicai\nno\nbye'
   done
   wait_for_count "$SERVER_LOG" '^Client left: ' 3
-  assert_equal 2 "$(grep -c '^Connection from 127\.0\.0\.1 port' "$SERVER_LOG")" "connections from 127.0.0.1"
-  assert_equal 1 "$(grep -c '^Connection from ::1 port' "$SERVER_LOG")" "connections from ::1"
+  # localhost reached 127.0.0.1 or ::1, whichever this machine's hosts file lists first.
+  local v4=2 v6=1
+  [[ $LOCALHOST_IP == ::1 ]] && v4=1 v6=2
+  assert_equal "$v4" "$(grep -c '^Connection from 127\.0\.0\.1 port' "$SERVER_LOG")" "connections from 127.0.0.1"
+  assert_equal "$v6" "$(grep -c '^Connection from ::1 port' "$SERVER_LOG")" "connections from ::1"
   assert_equal 3 "$(grep -cxF 'Received: how are u\n' "$SERVER_LOG")" "lines logged with their \\n"
   assert_equal 3 "$(grep -cxF 'Sent: fine\n' "$SERVER_LOG")" "answers logged with their \\n"
 }
@@ -882,4 +885,148 @@ number_after() {
     ((count < sum && percent == count * 100 / sum)) ||
       { echo "-b $n: $count bytes, $percent % of $sum" >&2; return 1; }
   done
+}
+
+# ==== version 1: tcp_server_basic
+# The notes' programs in C, line for line (issue 19): they print what the notes' Python
+# prints, so each is run beside that Python, both ways, and the lines compared.
+
+# v1_normalise: what differs from run to run in their output: the port of the first line,
+# and the client's port, which Python prints in a tuple: ('127.0.0.1', 52472).
+v1_normalise() {
+  sed -E "s/^Listening on port [0-9]+$/Listening on port N/; s/\('([0-9.]+)', [0-9]+\)/('\1', N)/g"
+}
+
+# v1_pair SERVER_ARGV... -- CLIENT_ARGV...: start the server on port 0, run the client
+# against it with $V1_INPUT on stdin, wait until the server has exited, and leave the
+# client's output in $BATS_TEST_TMPDIR/$V1_SIDE.client and the server's log, normalised,
+# in $BATS_TEST_TMPDIR/$V1_SIDE.server.
+v1_pair() {
+  local server=() client=()
+  while [[ $1 != -- ]]; do server+=("$1"); shift; done
+  shift
+  client=("$@")
+  # (A log left by an earlier call would show that server's port until this one starts.)
+  rm -f "$BATS_TEST_TMPDIR/$V1_SIDE.log"
+  start_server "$BATS_TEST_TMPDIR/$V1_SIDE.log" "${server[@]}" 0
+  run -0 timeout "$T" "${client[@]}" 127.0.0.1 "$SERVER_PORT" <<<"${V1_INPUT:-}"
+  printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/$V1_SIDE.client"
+  wait_for_exit "$SERVER_PID"
+  v1_normalise <"$SERVER_LOG" >"$BATS_TEST_TMPDIR/$V1_SIDE.server"
+}
+
+@test "tcp_server_basic prints the notes' lines for the notes' message, replies, and exits 0" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/tcp_server_basic" 0
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "$MESSAGE"
+  assert_output "ok, The problem is being handled..."
+  wait_for_exit "$SERVER_PID"
+  diff <(printf '%s\n' "Listening on port N" "Client ip Address and port number: ('127.0.0.1', N)" \
+    "The length of the received data is: 34" "The data received from the client is: $MESSAGE") \
+    <(v1_normalise <"$SERVER_LOG")
+}
+
+@test "tcp_server_basic decodes with gbk as the notes do: 4 bytes from a gbk client are 你好" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/tcp_server_basic" 0
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" '\xc4\xe3\xba\xc3'
+  wait_for_exit "$SERVER_PID"
+  assert_file_line "$SERVER_LOG" "The length of the received data is: 4"
+  assert_file_line "$SERVER_LOG" "The data received from the client is: 你好"
+}
+
+@test "the notes' Python client gets the same lines from tcp_server_basic as from the notes' Python server, and both servers print the same" {
+  need_python_peers
+  V1_SIDE=c v1_pair "$L/tcp_server_basic" -- "$PY" "$ROOT/tests/peers/notes_tcp_client.py"
+  V1_SIDE=python v1_pair "$PY" "$ROOT/tests/peers/notes_tcp_server.py" -- \
+    "$PY" "$ROOT/tests/peers/notes_tcp_client.py"
+  diff <(printf '%s\n' "b'ok, The problem is being handled...'" \
+    "The data of the receiving server is: ok, The problem is being handled...") \
+    "$BATS_TEST_TMPDIR/c.client"
+  diff "$BATS_TEST_TMPDIR/python.client" "$BATS_TEST_TMPDIR/c.client"
+  diff "$BATS_TEST_TMPDIR/python.server" "$BATS_TEST_TMPDIR/c.server"
+}
+
+@test "lesson 02's tcp_client_basic gets the same lines from tcp_server_basic as from the notes' Python server" {
+  need_python_peers
+  # (make check LESSONS=03-... builds no lesson 02 of its own: then the normal build's.)
+  local client="$BIN_ROOT/02-tcp-client/tcp_client_basic"
+  [[ -x $client ]] || client="$ROOT/02-tcp-client/tcp_client_basic"
+  [[ -x $client ]] || skip "lesson 02's tcp_client_basic is not built"
+  V1_SIDE=c v1_pair "$L/tcp_server_basic" -- "$client"
+  V1_SIDE=python v1_pair "$PY" "$ROOT/tests/peers/notes_tcp_server.py" -- "$client"
+  diff <(printf '%s\n' "b'ok, The problem is being handled...'" \
+    "The data of the receiving server is: ok, The problem is being handled...") \
+    "$BATS_TEST_TMPDIR/c.client"
+  diff "$BATS_TEST_TMPDIR/python.client" "$BATS_TEST_TMPDIR/c.client"
+  diff "$BATS_TEST_TMPDIR/python.server" "$BATS_TEST_TMPDIR/c.server"
+}
+
+@test "README transcripts: version 1, tcp_server_basic beside the notes' Python client" {
+  need_python_peers
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/tcp_server_basic" 0
+  replay tcp-server-basic-client 8989 "$SERVER_PORT"
+  wait_for_exit "$SERVER_PID"
+  diff <(transcript_log tcp-server-basic | v1_normalise) <(normalise <"$SERVER_LOG" | v1_normalise)
+}
+
+# ==== version 1: dict_server_basic
+
+@test "dict_server_basic prints the notes' lines, answers fine, nicai, no, no, and exits when its one client leaves" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/dict_server_basic" 0
+  run -0 timeout "$T" bash -c "$ASK_BARE" _ 127.0.0.1 "$SERVER_PORT" \
+    'how are u' 4 'how old are u' 5 'where are u' 2 bye 2
+  assert_output $'fine\nnicai\nno\nno'
+  wait_for_exit "$SERVER_PID"
+  diff <(printf '%s\n' "Listening on port N" "port 0" "addr ('127.0.0.1', N)" "data how are u" \
+    "data how old are u" "data where are u" "data bye") <(v1_normalise <"$SERVER_LOG")
+}
+
+@test "the notes' dictionary and loop clients get the same lines from dict_server_basic as from the notes' Python server, and both servers print the same" {
+  need_python_peers
+  local client
+  for client in notes_dict_client notes_loop_client; do
+    if [[ $client == notes_dict_client ]]; then
+      V1_INPUT=$'how are u\nhow old are u\nwhere are u\nbye'
+    else
+      V1_INPUT=$'how are u\nhow old are u\nwhere are u\nexit'
+    fi
+    V1_SIDE=c v1_pair "$L/dict_server_basic" -- "$PY" "$ROOT/tests/peers/$client.py"
+    V1_SIDE=python v1_pair "$PY" "$ROOT/tests/peers/notes_dict_server.py" -- \
+      "$PY" "$ROOT/tests/peers/$client.py"
+    diff "$BATS_TEST_TMPDIR/python.client" "$BATS_TEST_TMPDIR/c.client"
+    diff "$BATS_TEST_TMPDIR/python.server" "$BATS_TEST_TMPDIR/c.server"
+    # The answers are the notes' words, found in both clients' output.
+    grep -q 'fine' "$BATS_TEST_TMPDIR/c.client"
+    grep -q 'nicai' "$BATS_TEST_TMPDIR/c.client"
+    assert_file_line "$BATS_TEST_TMPDIR/c.server" "data where are u"
+  done
+}
+
+# ==== version 1: hello_http_basic
+
+@test "hello_http_basic answers each client with the notes' bytes after one recv, and logs what the notes log" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http_basic" 0
+  # The request in one write (cat of a file), so that one recv gets it all: bash's printf
+  # writes line by line, and this server answers and closes after the first piece.
+  printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >"$BATS_TEST_TMPDIR/request"
+  local i
+  for i in 1 2; do
+    run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1; cat "$3" >&3; cat <&3' _ \
+      127.0.0.1 "$SERVER_PORT" "$BATS_TEST_TMPDIR/request"
+    assert_output $'HTTP/1.1 200 OK\r\n\r\nHello World, Michael!'
+  done
+  wait_for_count "$SERVER_LOG" '^Client connection closed$' 2
+  local served=("Client connection succeeded, address: ('127.0.0.1', N)"
+    $'Received data sent by client: GET / HTTP/1.1\r' $'Host: x\r' $'\r' "" "Client connection closed")
+  diff <(printf '%s\n' "Listening on port N" \
+    "The server started successfully, Waiting for client connection..." "${served[@]}" "${served[@]}") \
+    <(v1_normalise <"$SERVER_LOG")
+}
+
+@test "hello_http_basic serves curl the notes' page: a status line, no header, Hello World, Michael!" {
+  need curl
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http_basic" 0
+  run -0 timeout "$T" curl -si "http://127.0.0.1:$SERVER_PORT/"
+  assert_output $'HTTP/1.1 200 OK\r\n\r\nHello World, Michael!'
+  wait_for_line "$SERVER_LOG" '^Client connection closed$'
+  assert_file_line "$SERVER_LOG" $'Received data sent by client: GET / HTTP/1.1\r'
 }

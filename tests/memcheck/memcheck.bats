@@ -170,6 +170,10 @@ SEND_ONCE='exec 3<>"/dev/tcp/$1/$2" || exit 1; printf "%b" "$3" >&3; cat <&3'
   for source in "$BIN_ROOT"/0[1-9]-*/*.c "$BATS_TEST_DIRNAME"/../../0[1-9]-*/*.c; do
     [[ -e $source ]] || continue
     name=$(basename "$source" .c)
+    # Version 1 files (NAME_basic.c) are the notes' programs as written, failures and all:
+    # their lesson tests run them under ASan and UBSan (make check); valgrind is for the
+    # programs that promise to hold.
+    [[ $name != *_basic ]] || continue
     [[ " ${covered[*]} " == *" $name "* || " ${missing[*]} " == *" $name "* ]] || missing+=("$name")
   done
   ((${#missing[@]} == 0)) || { echo "no memcheck run for: ${missing[*]}" >&2; return 1; }
