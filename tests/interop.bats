@@ -3,8 +3,9 @@
 # notes' Python programs. nc, curl and Chromium are in interop-tools.bats; the helpers of
 # both files are in interop_helper.bash (split so the two halves run side by side).
 #
-# - tests/peers/notes_*.py: the notes' Python programs in the notes' own style (a bare send,
-#   one recv(1024) as one message, comparisons without strip, input() fed from a pipe).
+# - tests/peers/notes_*.py: the notes' Python programs as the notes have them (a bare send,
+#   one recv(1024) as one message, comparisons without strip, input() fed from a pipe, its
+#   prompt printed all the same), only the host and port from the command line.
 #   Every pairing runs both ways: the notes' client against our server, our client against
 #   the notes' server. A control test runs the notes' programs against each other, so a
 #   failure elsewhere is ours, not the peer's.
@@ -18,36 +19,42 @@ load interop_helper
 @test "control: the notes' Python programs talk to each other (so a failure below is ours)" {
   need_python
   notes_server "$W/dict.log" notes_dict_server
-  run -0 timeout "$T" "$PY" "$PEERS/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT"
-  assert_output $'Received: fine\nReceived: nicai\nReceived: no\nReceived: bye'
+  run -0 timeout "$T" "$PY" "$PEERS/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT" \
+    <<<$'how are u\nhow old are u\nwhere are u\nbye'
+  assert_output $'sdata fine\nsdata nicai\nsdata no\nsdata no' # (its prompt is "s")
+  expect_exit 0 "$SERVER_PID" "notes_dict_server" # (one client, then it exits)
 
   notes_server "$W/msg.log" notes_msg_server
   run -0 timeout "$T" "$PY" "$PEERS/notes_msg_client.py" 127.0.0.1 "$SERVER_PORT" <<<$'hi\nagain\n'
   assert_output "Msg>>$NOTES_MSG_OK
 Msg>>$NOTES_MSG_OK
 Msg>>"
+  expect_exit 0 "$SERVER_PID" "notes_msg_server" # (one client, then it exits)
 
   notes_server "$W/mt.log" notes_mt_server
   run -0 timeout "$T" "$PY" "$PEERS/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT" <<<$'hi\nexit'
-  assert_output "$NOTES_MT_OK"
+  assert_output "${ASK}Received data: $NOTES_MT_OK
+$ASK"
 
   notes_server "$W/tcp.log" notes_tcp_server
   run -0 timeout "$T" "$PY" "$PEERS/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
-  assert_output "b'$REPLY'
-Received from the server: $REPLY"
+  assert_output "b'$NOTES_REPLY'
+The data of the receiving server is: $NOTES_REPLY"
   expect_exit 0 "$SERVER_PID" "notes_tcp_server"
 
   printf 'hi client\nbyebye\n' >"$W/chat.typed"
-  notes_server "$W/chat.log" notes_chat_server "$W/chat.typed"
+  notes_server "$W/chat.log" notes_chat_server "$W/chat.typed" 127.0.0.1
   run -0 timeout "$T" "$PY" "$PEERS/notes_chat_client.py" 127.0.0.1 "$SERVER_PORT" <<<$'hello\nhow are you?'
-  assert_output $'Received: hi client\nReceived: byebye'
+  assert_output "Connected to server
+${ASK}Data received from server: hi client
+${ASK}Data received from server: byebye"
   expect_exit 0 "$SERVER_PID" "notes_chat_server"
 
+  # The notes' UDP sender sends one message (its first operand); the receiver never stops.
   notes_server "$W/udp.log" notes_udp_receiver
-  run -0 timeout "$T" "$PY" "$PEERS/notes_udp_sender.py" 127.0.0.1 "$SERVER_PORT" hello exit
+  run -0 timeout "$T" "$PY" "$PEERS/notes_udp_sender.py" hello 127.0.0.1 "$SERVER_PORT"
   assert_equal "" "$output" "notes_udp_sender's output"
-  expect_exit 0 "$SERVER_PID" "notes_udp_receiver"
-  wait_for_line "$SERVER_LOG" '^received message:exit from PORT [0-9]+ on 127\.0\.0\.1$'
+  wait_for_line "$SERVER_LOG" '^hello [0-9]+ 127\.0\.0\.1$'
 }
 
 # ================================================================ one shot: tcp_client, tcp_server
@@ -57,7 +64,7 @@ Received from the server: $REPLY"
   start_server "$W/server.log" "$L03/tcp_server" 0
   run -0 timeout "$T" "$PY" "$PEERS/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
   assert_output "b'$REPLY'
-Received from the server: $REPLY"
+The data of the receiving server is: $REPLY"
   expect_exit 0 "$SERVER_PID" "tcp_server"
   assert_file_line "$SERVER_LOG" "Received 34 bytes: $MESSAGE"
   assert_file_line "$SERVER_LOG" "Sent: $REPLY"
@@ -68,11 +75,11 @@ Received from the server: $REPLY"
   notes_server "$W/notes.log" notes_tcp_server
   run -0 timeout "$T" "$L02/tcp_client" 127.0.0.1 "$SERVER_PORT"
   assert_line "Sent 34 bytes: $MESSAGE"
-  assert_line "Received 35 bytes: b'$REPLY'"
-  assert_line "As text: $REPLY"
+  assert_line "Received 35 bytes: b'$NOTES_REPLY'"
+  assert_line "As text: $NOTES_REPLY"
   expect_exit 0 "$SERVER_PID" "notes_tcp_server"
-  assert_file_line "$SERVER_LOG" "Length of the data received: 34"
-  assert_file_line "$SERVER_LOG" "Received from the client: $MESSAGE"
+  assert_file_line "$SERVER_LOG" "The length of the received data is: 34"
+  assert_file_line "$SERVER_LOG" "The data received from the client is: $MESSAGE"
 }
 
 # ================================================================ dictionary: dict_server
@@ -80,8 +87,9 @@ Received from the server: $REPLY"
 @test "notes' dictionary client -> dict_server: fine, nicai, no, bye" {
   need_python
   start_server "$W/server.log" "$L03/dict_server" 0
-  run -0 timeout "$T" "$PY" "$PEERS/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT"
-  assert_output $'Received: fine\nReceived: nicai\nReceived: no\nReceived: bye'
+  run -0 timeout "$T" "$PY" "$PEERS/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT" \
+    <<<$'how are u\nhow old are u\nwhere are u\nbye\nnever sent'
+  assert_output $'sdata fine\nsdata nicai\nsdata no\nsdata bye' # (its prompt is "s")
   wait_for_line "$SERVER_LOG" '^Client left: '
   assert_file_line "$SERVER_LOG" "Received: where are u"
   assert_file_line "$SERVER_LOG" "Sent: no"
@@ -93,22 +101,26 @@ Received from the server: $REPLY"
   start_server "$W/server.log" "$L03/dict_server" 0
   run -0 timeout "$T" "$PY" "$PEERS/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT" \
     <<<$'how are u\nhow old are u\nwhere are u\nexit\nnever sent'
-  assert_output $'fine\nnicai\nno'
+  assert_output "${ASK}Received data: fine
+${ASK}Received data: nicai
+${ASK}Received data: no
+$ASK"
   wait_for_line "$SERVER_LOG" '^Client left: '
   run grep -c '^Received: ' "$SERVER_LOG"
   assert_output 3
 }
 
-@test "tcp_client_loop -> notes' dictionary server: fine, nicai, no, and bye ends it" {
+@test "tcp_client_loop -> notes' dictionary server: fine, nicai, no, and bye (answered no) ends it" {
   need_python
   notes_server "$W/notes.log" notes_dict_server
   run -0 timeout "$T" "$L02/tcp_client_loop" 127.0.0.1 "$SERVER_PORT" \
     <<<$'how are u\nhow old are u\nwhere are u\nbye\nnever sent'
-  assert_output $'Connected to server\nServer: fine\nServer: nicai\nServer: no\nServer: bye'
+  assert_output $'Connected to server\nServer: fine\nServer: nicai\nServer: no\nServer: no'
   # The notes' server compared each message as it is: so nothing extra came with them.
-  wait_for_count "$SERVER_LOG" '^Received message: ' 4
-  run grep '^Received message: ' "$SERVER_LOG"
-  assert_output $'Received message: how are u\nReceived message: how old are u\nReceived message: where are u\nReceived message: bye'
+  # It serves one client: when ours has gone, it exits.
+  expect_exit 0 "$SERVER_PID" "notes_dict_server"
+  run grep '^data ' "$SERVER_LOG"
+  assert_output $'data how are u\ndata how old are u\ndata where are u\ndata bye'
 }
 
 @test "tcp_client_loop -> notes' dictionary server: exit ends it without sending" {
@@ -116,11 +128,10 @@ Received from the server: $REPLY"
   notes_server "$W/notes.log" notes_dict_server
   run -0 timeout "$T" "$L02/tcp_client_loop" 127.0.0.1 "$SERVER_PORT" <<<$'how are u\nexit\nnever sent'
   assert_output $'Connected to server\nServer: fine'
-  # The next client is served: the first one has gone (the notes' server takes one at a time).
-  run -0 timeout "$T" "$PY" "$PEERS/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT"
-  assert_output $'Received: fine\nReceived: nicai\nReceived: no\nReceived: bye'
-  run grep -c '^Received message: ' "$SERVER_LOG"
-  assert_output 5
+  # The notes' server saw the client leave (recv returned nothing) and exited.
+  expect_exit 0 "$SERVER_PID" "notes_dict_server"
+  run grep '^data ' "$SERVER_LOG"
+  assert_output 'data how are u'
 }
 
 # ================================================================ the Msg>> client and server
@@ -155,13 +166,16 @@ Msg>>"
   assert_output "Connected to server
 Server: $NOTES_MSG_OK
 Server: $NOTES_MSG_OK"
-  wait_for_count "$SERVER_LOG" '^Message from the client: ' 2
-  run grep '^Message from the client: ' "$SERVER_LOG"
-  assert_output $'Message from the client: hello\nMessage from the client: how are u'
+  # The notes' server serves one client: when ours has gone, it exits.
+  expect_exit 0 "$SERVER_PID" "notes_msg_server"
+  run grep '^Receive \|^send ' "$SERVER_LOG"
+  assert_output $'Receive hello\nsend 20\nReceive how are u\nsend 20'
   # and exit ends it too
+  notes_server "$W/notes2.log" notes_msg_server
   run -0 timeout "$T" "$L02/tcp_client_loop" 127.0.0.1 "$SERVER_PORT" <<<$'one more\nexit\nnever sent'
   assert_output "Connected to server
 Server: $NOTES_MSG_OK"
+  expect_exit 0 "$SERVER_PID" "notes_msg_server"
 }
 
 # ================================================================ thread per client: mt_server
@@ -207,20 +221,20 @@ Server: $NOTES_MT_OK
   start_typist bob "$PY" -u "$PEERS/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT"
   local bob=$TYPIST_PID bob_fd=$TYPIST_FD
   type_line "$alice_fd" "alice 1"
-  wait_for_line "$W/alice.out" "^${MT_OK}alice 1\$"
+  wait_for_line "$W/alice.out" "Received data: ${MT_OK}alice 1\$"
   type_line "$bob_fd" "bob 1"
-  wait_for_line "$W/bob.out" "^${MT_OK}bob 1\$"
+  wait_for_line "$W/bob.out" "Received data: ${MT_OK}bob 1\$"
   type_line "$alice_fd" "alice 2"
-  wait_for_line "$W/alice.out" "^${MT_OK}alice 2\$"
+  wait_for_line "$W/alice.out" "Received data: ${MT_OK}alice 2\$"
   type_line "$alice_fd" "exit"
   type_line "$bob_fd" "exit"
   expect_exit 0 "$alice" "alice's notes_loop_client"
   expect_exit 0 "$bob" "bob's notes_loop_client"
-  assert_file_bytes "$W/alice.out" "${MT_OK}alice 1
-${MT_OK}alice 2
-"
-  assert_file_bytes "$W/bob.out" "${MT_OK}bob 1
-"
+  assert_file_bytes "$W/alice.out" "${ASK}Received data: ${MT_OK}alice 1
+${ASK}Received data: ${MT_OK}alice 2
+$ASK"
+  assert_file_bytes "$W/bob.out" "${ASK}Received data: ${MT_OK}bob 1
+$ASK"
   wait_for_count "$SERVER_LOG" '^Client offline: ' 2
 }
 
@@ -230,7 +244,7 @@ ${MT_OK}alice 2
   run -0 timeout "$T" "$PY" "$PEERS/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
   # (Python shows bytes that hold a ' between double quotes.)
   assert_output "b\"${MT_OK}$MESSAGE\"
-Received from the server: ${MT_OK}$MESSAGE"
+The data of the receiving server is: ${MT_OK}$MESSAGE"
   wait_for_line "$SERVER_LOG" '^Client offline: '
 }
 
@@ -242,7 +256,10 @@ Received from the server: ${MT_OK}$MESSAGE"
   server_from "$W/server.typed" "$W/server.log" "$L06/chat_server" 0
   run -0 timeout "$T" "$PY" "$PEERS/notes_chat_client.py" 127.0.0.1 "$SERVER_PORT" \
     <<<$'hello server\nhow are you?\nbyebye\nnever sent'
-  assert_output $'Received: hi client\nReceived: fine, thanks'
+  assert_output "Connected to server
+${ASK}Data received from server: hi client
+${ASK}Data received from server: fine, thanks
+$ASK"
   expect_exit 0 "$SERVER_PID" "chat_server"
   assert_equal "Received: hello server
 Received: how are you?
@@ -256,7 +273,9 @@ The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")" "chat_server's 
   server_from "$W/server.typed" "$W/server.log" "$L06/chat_server" 0
   run -0 timeout "$T" "$PY" "$PEERS/notes_chat_client.py" 127.0.0.1 "$SERVER_PORT" \
     <<<$'hello\nhow are you?\nnever sent'
-  assert_output $'Received: hi client\nReceived: byebye'
+  assert_output "Connected to server
+${ASK}Data received from server: hi client
+${ASK}Data received from server: byebye"
   expect_exit 0 "$SERVER_PID" "chat_server"
   assert_equal "Received: hello
 Received: how are you?
@@ -266,7 +285,7 @@ You said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")" "chat_server's screen"
 @test "chat_client -> notes' chat server: the client says byebye, both stop" {
   need_python
   printf 'hi client\nfine, thanks\nnever sent\n' >"$W/server.typed"
-  notes_server "$W/notes.log" notes_chat_server "$W/server.typed"
+  notes_server "$W/notes.log" notes_chat_server "$W/server.typed" 127.0.0.1
   run -0 timeout "$T" "$L06/chat_client" 127.0.0.1 "$SERVER_PORT" \
     <<<$'hello server\nhow are you?\nbyebye\nnever sent'
   assert_output "Connected to 127.0.0.1 port $SERVER_PORT
@@ -274,43 +293,49 @@ Received: hi client
 Received: fine, thanks
 You said byebye: chat over"
   expect_exit 0 "$SERVER_PID" "notes_chat_server"
-  run grep -v '^Listening on port \|^Connected by ' "$SERVER_LOG"
-  assert_output $'Received: hello server\nReceived: how are you?\nReceived: byebye'
+  # (its loop ends on "byebye" without printing it)
+  run grep -o 'Receive the message: .*' "$SERVER_LOG"
+  assert_output $'Receive the message: hello server\nReceive the message: how are you?'
 }
 
 @test "chat_client -> notes' chat server: the server says byebye, both stop" {
   need_python
   printf 'hi client\nbyebye\nnever sent\n' >"$W/server.typed"
-  notes_server "$W/notes.log" notes_chat_server "$W/server.typed"
+  notes_server "$W/notes.log" notes_chat_server "$W/server.typed" 127.0.0.1
   run -0 timeout "$T" "$L06/chat_client" 127.0.0.1 "$SERVER_PORT" <<<$'hello\nhow are you?\nnever sent'
   assert_output "Connected to 127.0.0.1 port $SERVER_PORT
 Received: hi client
 Received: byebye
 The server said byebye: chat over"
   expect_exit 0 "$SERVER_PID" "notes_chat_server"
-  run grep -v '^Listening on port \|^Connected by ' "$SERVER_LOG"
-  assert_output $'Received: hello\nReceived: how are you?'
+  run grep -o 'Receive the message: .*' "$SERVER_LOG"
+  assert_output $'Receive the message: hello\nReceive the message: how are you?'
 }
 
 # ================================================================ UDP
 
-@test "udp_sender -> notes' UDP receiver: each word one datagram; exit stops it" {
+@test "udp_sender -> notes' UDP receiver: each word one datagram, printed with the sender's port and address" {
   need_python
   notes_server "$W/notes.log" notes_udp_receiver
   run -0 timeout "$T" "$L05/udp_sender" 127.0.0.1 "$SERVER_PORT" hello world exit
-  expect_exit 0 "$SERVER_PID" "notes_udp_receiver"
-  run sed -E 's/PORT [0-9]+/PORT N/' "$SERVER_LOG"
+  wait_for_count "$SERVER_LOG" ' 127\.0\.0\.1$' 3
+  run sed -E 's/^([a-z]+) [0-9]+ /\1 N /' "$SERVER_LOG"
   assert_output "Listening on port $SERVER_PORT
-received message:hello from PORT N on 127.0.0.1
-received message:world from PORT N on 127.0.0.1
-received message:exit from PORT N on 127.0.0.1"
+hello N 127.0.0.1
+world N 127.0.0.1
+exit N 127.0.0.1"
+  # "exit" is a message like any other to the notes' receiver: it never stops by itself.
+  alive "$SERVER_PID"
 }
 
-@test "notes' UDP sender -> udp_receiver: each word one datagram; exit stops it" {
+@test "notes' UDP sender -> udp_receiver: one datagram per run; exit stops the receiver" {
   need_python
   start_server "$W/server.log" "$L05/udp_receiver" 0
-  run -0 timeout "$T" "$PY" "$PEERS/notes_udp_sender.py" 127.0.0.1 "$SERVER_PORT" hello world exit
-  assert_equal "" "$output" "notes_udp_sender's output"
+  local word
+  for word in hello world exit; do
+    run -0 timeout "$T" "$PY" "$PEERS/notes_udp_sender.py" "$word" 127.0.0.1 "$SERVER_PORT"
+    assert_equal "" "$output" "notes_udp_sender's output"
+  done
   expect_exit 0 "$SERVER_PID" "udp_receiver"
   run sed -E 's/port [0-9]+ \(/port N (/' "$SERVER_LOG"
   assert_line "From 127.0.0.1 port N (5 bytes): hello"

@@ -12,9 +12,14 @@ L06="$BIN_ROOT/06-chat"
 
 MESSAGE="Hello, server, I'm client Xiaohei!"  # the notes' one-shot client says this
 REPLY="ok, the problem is being handled..."   # tcp_server's answer
+NOTES_REPLY="ok, The problem is being handled..." # the notes' one-shot server's
 MT_OK="ok, the problem is being handled: "    # mt_server's answer, then the message
 NOTES_MT_OK="ok,The problem is being handled..." # the notes' thread-per-client server
 NOTES_MSG_OK="Receive your message"           # the notes' message server
+# The notes' prompts (input() prints them even when its input is a pipe, with no newline:
+# what is printed next follows on the same line).
+ASK="Please enter the data to send:"             # the notes' loop client and chat client
+ASK_SERVER="Please enter the information to send:" # the notes' chat server
 
 setup_file() {
   # The interpreter: test_helper's PYTHON3 (found once, started with -S), empty without it.
@@ -49,10 +54,11 @@ need_chromium() {
 
 # ---------------------------------------------------------------- helpers
 
-# notes_server LOG PEER [INPUT]: start tests/peers/PEER.py on port 0 (stdin from INPUT,
-# default /dev/null); sets SERVER_PID, SERVER_PORT, SERVER_LOG like start_server.
+# notes_server LOG PEER [INPUT [ARGS...]]: start tests/peers/PEER.py on port 0, then ARGS
+# (stdin from INPUT, default /dev/null); sets SERVER_PID, SERVER_PORT, SERVER_LOG like
+# start_server.
 notes_server() {
-  server_from "${3:-/dev/null}" "$1" "$PY" -u "$PEERS/$2.py" 0
+  server_from "${3:-/dev/null}" "$1" "$PY" -u "$PEERS/$2.py" 0 "${@:4}"
 }
 
 # server_from INPUT LOG CMD...: start_server, with stdin from INPUT (what the server types).

@@ -6,7 +6,7 @@
  * Usage: minimal_mt_server [PORT]      (default 0: the OS picks; prints "Listening on port N")
  *
  * accept(), one detached thread per client, a buffered line reader, one write per reply:
- * "ok, the problem is being handled: LINE\n", the reply load_client checks. Like mt_server:
+ * "ok, the problem is being handled: LINE\n", mt_server's reply to a line. Like mt_server:
  * TCP_NODELAY on each client and listen(1024), so the two differ only in what mt_server
  * adds (the notes' message model, the client list and limit, its log lines).
  */
