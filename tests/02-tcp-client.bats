@@ -133,7 +133,7 @@ transcript() {
   local host address from
   for host in 127.0.0.1 ::1 localhost; do
     address=$host
-    [[ $host == localhost ]] && address=127.0.0.1
+    [[ $host == localhost ]] && address=$LOCALHOST_IP
     start_server "$BATS_TEST_TMPDIR/server-$host.log" "$SERVERS/tcp_server" 0
     run -0 timeout "$T" "$CLIENT" "$host" "$SERVER_PORT"
     [[ ${lines[0]} =~ ^Connected\ to\ "$address"\ port\ $SERVER_PORT\ from\ "$address"\ port\ ([0-9]+)$ ]] ||
@@ -148,8 +148,8 @@ As text: ok, the problem is being handled..."
     assert_file_line "$SERVER_LOG" "Connection from $address port $from"
   done
   # The README's transcripts are what the programs print (ports aside).
-  assert_equal "$(transcript tcp-client)" "$(mask_ports <<<"$output")"
-  assert_equal "$(transcript tcp-server)" "$(mask_ports <"$SERVER_LOG")"
+  assert_equal "$(transcript tcp-client)" "$(mask_ports <<<"$output" | readme_localhost)"
+  assert_equal "$(transcript tcp-server)" "$(mask_ports <"$SERVER_LOG" | readme_localhost)"
 }
 
 @test "tcp_client sends a custom MESSAGE over ::1, as it is" {
@@ -163,7 +163,7 @@ As text: ok, the problem is being handled..."
 @test "tcp_client asks dict_server a line, and the raw bytes show the reply's newline" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/dict_server" 0
   run -0 timeout "$T" "$CLIENT" localhost "$SERVER_PORT" $'how are u\n'
-  assert_equal "$(transcript tcp-client-dict)" "$(mask_ports <<<"$output")"
+  assert_equal "$(transcript tcp-client-dict)" "$(mask_ports <<<"$output" | readme_localhost)"
 }
 
 @test "tcp_client shows the reply's bytes like Python's b'...', and as text with control bytes escaped" {
@@ -316,7 +316,8 @@ client left"
   for program in tcp_client tcp_client_loop tcp_states; do
     run -0 --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" --help
     assert_equal "" "$stderr" "stderr"
-    [[ ${lines[0]} == "Usage: $program [-h]"* ]] || { echo "unexpected usage: ${lines[0]}" >&2; return 1; }
+    [[ ${lines[0]} == "Usage: $program "* && ${lines[0]} != *"[-h]"* ]] ||
+      { echo "unexpected usage: ${lines[0]}" >&2; return 1; }
     ((${#lines[@]} >= 2 && ${#lines[@]} <= 4)) || { echo "expected 1-3 lines of description" >&2; return 1; }
     # The header comment of the source shows the same text, line for line.
     for line in "${lines[@]}"; do
@@ -552,17 +553,20 @@ _time_wait_side() {
   assert_equal "$(transcript notes-tcp-client)" "$output"
   start_server "$BATS_TEST_TMPDIR/notes_tcp_server.log" "$PYTHON3" -u "$peers/notes_tcp_server.py" 0
   run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
-  assert_equal "$(transcript tcp-client)" "$(mask_ports <<<"$output")"
+  assert_equal "$(transcript notes-tcp-server-client)" "$(mask_ports <<<"$output")"
   wait_for_exit "$SERVER_PID"
   assert_equal "$(transcript notes-tcp-server)" "$(mask_ports <"$SERVER_LOG")"
-  # The dictionary both ways.
+  # The dictionary both ways: the questions of transcript tcp-client-loop, from a pipe.
+  local questions=$'how are u\nhow old are u\nwhere are u\nbye\n'
+  [[ $(readme_transcript 02-tcp-client notes-dict-client) == "\$ printf '${questions//$'\n'/\\n}' | "* ]]
+  [[ $(readme_transcript 02-tcp-client notes-dict-server-client) == "\$ printf '${questions//$'\n'/\\n}' | "* ]]
   start_server "$BATS_TEST_TMPDIR/dict_server.log" "$SERVERS/dict_server" 0
-  run -0 timeout "$T" "$PYTHON3" "$peers/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT"
+  run -0 timeout "$T" "$PYTHON3" "$peers/notes_dict_client.py" 127.0.0.1 "$SERVER_PORT" <<<"$questions"
   assert_equal "$(transcript notes-dict-client)" "$output"
   start_server "$BATS_TEST_TMPDIR/notes_dict_server.log" "$PYTHON3" -u "$peers/notes_dict_server.py" 0
-  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'how are u\nhow old are u\nwhere are u\nbye\n')
-  assert_equal "$(transcript tcp-client-loop | grep -v '^> ')" "$output"
-  wait_for_line "$SERVER_LOG" '^Received message: bye$' "$T" "$SERVER_PID"
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<"$questions"
+  assert_equal "$(transcript notes-dict-server-client)" "$output"
+  wait_for_exit "$SERVER_PID" # (the notes' server: one client, then it exits)
   assert_equal "$(transcript notes-dict-server)" "$(mask_ports <"$SERVER_LOG")"
   # The notes' thread-per-client server.
   start_server "$BATS_TEST_TMPDIR/notes_mt_server.log" "$PYTHON3" -u "$peers/notes_mt_server.py" 0
@@ -664,4 +668,157 @@ server TIME_WAIT" "$(kernel_view | tail -n 8)" "states and segment counts of the
   run --separate-stderr timeout "$T" "$STATES" -s now
   assert_usage_error tcp_states
   assert_equal "tcp_states: too many operands (try 'tcp_states -h')" "$stderr"
+}
+
+# ==== version 1: tcp_client_basic
+# The notes' one-shot client in C, line for line (notes 000, "TCP client"): HOST and PORT
+# as operands with the notes' defaults, no options, and the two lines the notes' Python
+# prints. Its peers here are the notes' own programs in tests/peers (skipped without
+# python3), and each pairing runs the notes' Python client too: the control, whose lines
+# ours must repeat.
+
+CLIENT_BASIC="$BIN_ROOT/02-tcp-client/tcp_client_basic"
+LOOP_BASIC="$BIN_ROOT/02-tcp-client/tcp_client_loop_basic"
+NOTES="$ROOT/tests/peers"
+
+# start_notes_server NAME.py: start the notes' server tests/peers/NAME.py on port 0, each in
+# a log of its own (skips without python3). -W: notes_mt_server's setDaemon() makes Python
+# 3.10+ print a DeprecationWarning into the log, for the first client only.
+NOTES_SERVERS=0
+start_notes_server() {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  NOTES_SERVERS=$((NOTES_SERVERS + 1))
+  start_server "$BATS_TEST_TMPDIR/${1%.py}-$NOTES_SERVERS.log" \
+    "$PYTHON3" -W ignore::DeprecationWarning -u "$NOTES/$1" 0
+}
+
+@test "tcp_client_basic sends the notes' message and prints the reply as b'...', then as text" {
+  start_peer echo
+  run -0 --separate-stderr timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "" "$stderr" "stderr"
+  # The echo comes back with a ' and no ": Python's repr then quotes with ".
+  assert_output "b\"Hello, server, I'm client Xiaohei!\"
+The data of the receiving server is: Hello, server, I'm client Xiaohei!"
+  peer_heard "got b\"Hello, server, I'm client Xiaohei!\"
+client left"
+}
+
+@test "tcp_client_basic prints any reply as the notes' client does: GBK text, quotes, control bytes; not GBK: status 1" {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  # A server that answers two clients, one after the other, with the bytes given in hex.
+  cat >"$BATS_TEST_TMPDIR/bytes.py" <<'PY'
+import socket, sys
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+server.bind(("127.0.0.1", 0))
+server.listen(2)
+print("Listening on port %d" % server.getsockname()[1], flush=True)
+for _ in range(2):
+    conn, _ = server.accept()
+    conn.recv(1024)
+    conn.sendall(bytes.fromhex(sys.argv[1]))
+    conn.close()
+PY
+  local hex python_status python_output
+  # 你好 in GBK; it's; control bytes, both quotes, a backslash, DEL, GBK 你; no reply at
+  # all (b''); a byte that is not GBK, and half a GBK character: Python's decode raises.
+  for hex in c4e3bac3 69742773 1b5b324a07092722205c0d0a7fc4e3 "" ff c4; do
+    start_server "$BATS_TEST_TMPDIR/bytes-$hex.log" "$PYTHON3" -u "$BATS_TEST_TMPDIR/bytes.py" "$hex"
+    # stdout only: on stderr the notes' client writes a traceback, ours one perror line.
+    run --separate-stderr timeout "$T" "$PYTHON3" "$NOTES/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
+    python_status=$status python_output=$output
+    run --separate-stderr timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+    assert_equal "$python_status" "$status" "exit status, reply $hex"
+    assert_equal "$python_output" "$output" "stdout, reply $hex"
+    if [[ $hex == c4e3bac3 ]]; then
+      assert_output "b'\\xc4\\xe3\\xba\\xc3'
+The data of the receiving server is: 你好"
+    fi
+    wait_for_exit "$SERVER_PID"
+  done
+  # The last two: status 1 and the bytes line only, as Python's UnicodeDecodeError leaves.
+  assert_equal 1 "$status" "exit status, a reply that is not GBK"
+  assert_output "b'\\xc4'"
+}
+
+@test "tcp_client_basic -> the notes' notes_tcp_server.py: the notes' client's lines, on both sides (README)" {
+  local python_output python_log
+  # The control: the notes' client against the notes' server (which serves one client).
+  start_notes_server notes_tcp_server.py
+  run -0 timeout "$T" "$PYTHON3" "$NOTES/notes_tcp_client.py" 127.0.0.1 "$SERVER_PORT"
+  python_output=$output
+  wait_for_exit "$SERVER_PID"
+  python_log=$(mask_ports <"$SERVER_LOG")
+  # Ours against a fresh one: the same lines out, and the server prints the same for us.
+  start_notes_server notes_tcp_server.py
+  run -0 --separate-stderr timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "" "$stderr" "stderr"
+  assert_equal "$python_output" "$output" "tcp_client_basic's lines against the notes' client's"
+  wait_for_exit "$SERVER_PID"
+  assert_equal "$python_log" "$(mask_ports <"$SERVER_LOG")" "what the notes' server printed"
+  assert_file_line "$SERVER_LOG" "The data received from the client is: Hello, server, I'm client Xiaohei!"
+  # The README shows the two runs, one after the other.
+  assert_equal "$(transcript tcp-client-basic)" "$python_output"$'\n'"$output"
+}
+
+@test "tcp_client_basic and tcp_client_loop_basic: perror and status 1 on a refused port or a host that is not IPv4" {
+  local program
+  free_port
+  for program in "$CLIENT_BASIC" "$LOOP_BASIC"; do
+    run -1 --separate-stderr timeout "$T" "$program" 127.0.0.1 "$FREE_PORT" </dev/null
+    assert_equal "" "$output" "stdout"
+    assert_equal "connect: Connection refused" "$stderr"
+    run -1 --separate-stderr timeout "$T" "$program" localhost "$FREE_PORT" </dev/null
+    assert_equal "inet_pton: not an IPv4 address: localhost" "$stderr"
+  done
+}
+
+# ==== version 1: tcp_client_loop_basic
+# The notes' loop client in C (notes 002, "4.2 create TCP client", the twin of
+# tests/peers/notes_loop_client.py): a prompt before each line, "Received data: " before
+# each reply, "exit" ends it; from a pipe, each reply follows its prompt on the same line.
+
+@test "tcp_client_loop_basic sends each line bare, prints each reply after the prompt, stops on exit unsent" {
+  start_peer echo
+  run -0 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<$'hello\nhow are u\nexit'
+  assert_equal "" "$stderr" "stderr"
+  assert_output "Please enter the data to send:Received data: hello
+Please enter the data to send:Received data: how are u
+Please enter the data to send:"
+  peer_heard "got b'hello'
+got b'how are u'
+client left"
+}
+
+@test "tcp_client_loop_basic, like the notes' client, ends with EOFError and status 1 when input ends before exit" {
+  local python_output python_error
+  start_peer echo
+  run -1 --separate-stderr timeout "$T" "$PYTHON3" "$NOTES/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT" <<<hello
+  python_output=$output python_error=${stderr##*$'\n'}
+  run -1 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<hello
+  assert_equal "$python_output" "$output" "stdout"
+  assert_equal "$python_error" "$stderr" "stderr: the last line of Python's traceback"
+  assert_equal "EOFError: EOF when reading a line" "$stderr"
+}
+
+@test "tcp_client_loop_basic -> the notes' notes_mt_server.py: the notes' loop client's lines, on both sides (README)" {
+  local input=$'hello\nhow are u\nexit' python_output log half
+  start_notes_server notes_mt_server.py
+  # The control first: the notes' loop client; then ours, against the same server.
+  run -0 timeout "$T" "$PYTHON3" "$NOTES/notes_loop_client.py" 127.0.0.1 "$SERVER_PORT" <<<"$input"
+  python_output=$output
+  wait_for_count "$SERVER_LOG" '^The client is offline: ' 1 "$T"
+  run -0 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<"$input"
+  assert_equal "" "$stderr" "stderr"
+  assert_equal "$python_output" "$output" "tcp_client_loop_basic's lines against the notes' client's"
+  wait_for_count "$SERVER_LOG" '^The client is offline: ' 2 "$T"
+  # The server printed the same lines for each client (their ports aside).
+  log=$(tail -n +2 "$SERVER_LOG" | mask_ports)
+  half=$(($(wc -l <<<"$log") / 2))
+  assert_equal "$(head -n "$half" <<<"$log")" "$(tail -n +$((half + 1)) <<<"$log")" "the server's lines per client"
+  assert_equal "hello ('127.0.0.1', PORT)" "$(sed -n 2p <<<"$log")" "the server's second line"
+  # The README shows the two runs, one after the other, and the lines typed.
+  assert_equal "$(transcript tcp-client-loop-basic)" "$python_output"$'\n'"$output"
+  assert_equal "\$ printf 'hello\\nhow are u\\nexit\\n' | python3 ../tests/peers/notes_loop_client.py 127.0.0.1 9090
+\$ printf 'hello\\nhow are u\\nexit\\n' | ./tcp_client_loop_basic 127.0.0.1 9090" \
+    "$(readme_transcript 02-tcp-client tcp-client-loop-basic | grep '^\$ ')" "the README's commands"
 }
