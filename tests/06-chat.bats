@@ -341,7 +341,8 @@ You said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
   [[ -f $ROOT/tests/peers/notes_chat_server.py ]] && command -v "$PYTHON3" >/dev/null ||
     skip "needs python3 and tests/peers/notes_chat_server.py"
   printf 'hi\nbyebye\n' >"$W/server.in"
-  start_bg_from "$W/server.in" "$W/python.log" "$PYTHON3" "$ROOT/tests/peers/notes_chat_server.py" 0
+  # (HOST 127.0.0.1: without it, the notes' socket.gethostname(), which may be another address)
+  start_bg_from "$W/server.in" "$W/python.log" "$PYTHON3" "$ROOT/tests/peers/notes_chat_server.py" 0 127.0.0.1
   SERVER_PID=$BG_PID
   wait_for_line "$W/python.log" '^Listening on port [0-9]+$' "$READY_SECONDS" "$SERVER_PID"
   SERVER_PORT=$(head -n 1 "$W/python.log" | grep -oE '[0-9]+$')
@@ -723,4 +724,130 @@ check_usage_error() {
   grep -qE 'calloc\(1, sizeof \*client\)' "$ROOT/04-multithread-server/mt_server.c"
   grep -qF 'a 256 KiB stack reserved' "$ROOT/06-chat/README.md"
   grep -qF 'allocates on the heap (`calloc`)' "$ROOT/06-chat/README.md"
+}
+
+# ==== version 1: chat_server_basic, chat_client_basic, chatroom_server_basic
+# The notes' chat tools line for line, and the classic poll() room. Every typed input below
+# ends in "byebye", even where the chat ends before it is read: chat_server_basic and
+# chat_client_basic go round for ever once the other side has gone and their input has run
+# out (the notes' failure, kept on purpose), so a chat that goes wrong still ends.
+
+# The notes' chat, in its two endings (the Python programs print exactly the same).
+# (With input from a pipe, input() prints its prompt and the next line follows it.)
+V1_SERVER_ENDS_SERVER="Establish connection: ('127.0.0.1', PORT)
+Receive the message: hello
+Please enter the information to send:Receive the message: how are you?
+Please enter the information to send:"
+V1_SERVER_ENDS_CLIENT="Connected to server
+Please enter the data to send:Data received from server: hi
+Please enter the data to send:Data received from server: byebye"
+V1_CLIENT_ENDS_SERVER="Establish connection: ('127.0.0.1', PORT)
+Receive the message: hello
+Please enter the information to send:"
+V1_CLIENT_ENDS_CLIENT="Connected to server
+Please enter the data to send:Data received from server: hi
+Please enter the data to send:"
+
+# chat_v1 ENDING: one chat, on 127.0.0.1 and port 0, between the server in the array
+# SERVER_CMD, which takes PORT HOST (chat_server_basic, the notes' Python), and the client
+# in CLIENT_CMD, which takes HOST PORT; ENDING (server or client) says who types byebye.
+# Both must exit 0. Leaves the server's screen without its first line, normalised, in
+# SERVER_SCREEN and the client's in CLIENT_SCREEN.
+chat_v1() {
+  local ending=$1
+  if [[ $ending == server ]]; then
+    printf 'hi\nbyebye\n' >"$W/server.in"
+    printf 'hello\nhow are you?\nbyebye\n' >"$W/client.in"
+  else
+    printf 'hi\nbyebye\n' >"$W/server.in" # (its byebye is never read: the client's comes first)
+    printf 'hello\nbyebye\n' >"$W/client.in"
+  fi
+  start_bg_from "$W/server.in" "$W/server.log" "${SERVER_CMD[@]}" 0 127.0.0.1
+  SERVER_PID=$BG_PID
+  wait_for_line "$W/server.log" '^Listening on port [0-9]+$' "$READY_SECONDS" "$SERVER_PID"
+  SERVER_PORT=$(head -n 1 "$W/server.log" | grep -oE '[0-9]+$')
+  run -0 timeout "$T" "${CLIENT_CMD[@]}" 127.0.0.1 "$SERVER_PORT" <"$W/client.in"
+  CLIENT_SCREEN=$output
+  expect_exit 0 "$SERVER_PID" "exit status of ${SERVER_CMD[*]##*/}"
+  SERVER_SCREEN=$(tail -n +2 "$W/server.log" | normalise)
+}
+
+need_notes_python() {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+}
+
+@test "chat_server_basic and chat_client_basic take the notes' turns; the server says byebye (README transcripts)" {
+  SERVER_CMD=("$D/chat_server_basic") CLIENT_CMD=("$D/chat_client_basic")
+  chat_v1 server
+  assert_equal "$V1_SERVER_ENDS_SERVER" "$SERVER_SCREEN" "chat_server_basic's screen"
+  assert_equal "$V1_SERVER_ENDS_CLIENT" "$CLIENT_SCREEN" "chat_client_basic's screen"
+  assert_transcript basic-server "$W/server.log"
+  printf '%s' "$CLIENT_SCREEN" >"$W/client.log"
+  assert_transcript basic-client "$W/client.log"
+}
+
+@test "chat_server_basic and chat_client_basic: the client says byebye, both end" {
+  SERVER_CMD=("$D/chat_server_basic") CLIENT_CMD=("$D/chat_client_basic")
+  chat_v1 client
+  assert_equal "$V1_CLIENT_ENDS_SERVER" "$SERVER_SCREEN" "chat_server_basic's screen"
+  assert_equal "$V1_CLIENT_ENDS_CLIENT" "$CLIENT_SCREEN" "chat_client_basic's screen"
+}
+
+@test "the notes' chat client -> chat_server_basic: ours prints what the notes' server prints, both endings" {
+  need_notes_python
+  SERVER_CMD=("$D/chat_server_basic") CLIENT_CMD=("$PYTHON3" "$ROOT/tests/peers/notes_chat_client.py")
+  for ending in server client; do
+    chat_v1 "$ending"
+    expected_server="V1_${ending^^}_ENDS_SERVER" expected_client="V1_${ending^^}_ENDS_CLIENT"
+    assert_equal "${!expected_server}" "$SERVER_SCREEN" "chat_server_basic's screen ($ending ends)"
+    assert_equal "${!expected_client}" "$CLIENT_SCREEN" "the notes' client's screen ($ending ends)"
+  done
+}
+
+@test "chat_client_basic -> the notes' chat server: ours prints what the notes' client prints, both endings" {
+  need_notes_python
+  SERVER_CMD=("$PYTHON3" "$ROOT/tests/peers/notes_chat_server.py") CLIENT_CMD=("$D/chat_client_basic")
+  for ending in server client; do
+    chat_v1 "$ending"
+    expected_server="V1_${ending^^}_ENDS_SERVER" expected_client="V1_${ending^^}_ENDS_CLIENT"
+    assert_equal "${!expected_client}" "$CLIENT_SCREEN" "chat_client_basic's screen ($ending ends)"
+    assert_equal "${!expected_server}" "$SERVER_SCREEN" "the notes' server's screen ($ending ends)"
+  done
+}
+
+@test "chatroom_server_basic passes what one member sends to the others, not back (README transcript)" {
+  start_server "$W/room.log" "$D/chatroom_server_basic" 0
+  raw_connect alice
+  raw_connect bob
+  raw_connect carol
+  wait_for_count "$W/room.log" '^New connection from 127\.0\.0\.1 port [0-9]+ on socket [0-9]+$' 3
+  echo "hello everyone" >&"$alice"
+  read -r -t "$T" -u "$bob" line
+  assert_equal "hello everyone" "$line" "what bob got"
+  read -r -t "$T" -u "$carol" line
+  assert_equal "hello everyone" "$line" "what carol got"
+  # carol answers only now, so had alice's line come back to her, it would come first.
+  echo "hi alice" >&"$carol"
+  read -r -t "$T" -u "$alice" line
+  assert_equal "hi alice" "$line" "what alice got first"
+  read -r -t "$T" -u "$bob" line
+  assert_equal "hi alice" "$line" "what bob got next"
+  # A chunk passes as it came: no newline added, no name in front.
+  printf 'no newline' >&"$bob"
+  read_bytes "$alice" 10 chunk
+  assert_equal "no newline" "$chunk" "what alice got from bob"
+  read_bytes "$carol" 10 chunk
+  assert_equal "no newline" "$chunk" "what carol got from bob"
+  exec {bob}>&-
+  wait_for_line "$W/room.log" '^Socket [0-9]+ hung up$'
+  echo "bye bob" >&"$alice"
+  read -r -t "$T" -u "$carol" line
+  assert_equal "bye bob" "$line" "what carol got after bob left"
+  exec {alice}>&-
+  wait_for_count "$W/room.log" '^Socket [0-9]+ hung up$' 2
+  exec {carol}>&-
+  wait_for_count "$W/room.log" '^Socket [0-9]+ hung up$' 3
+  # (Descriptor numbers as the README shows them, 4 to 6, unless this run's differ.)
+  assert_equal "$(transcript room-basic | sed -E 's/socket [0-9]+/socket N/I')" \
+    "$(normalise <"$W/room.log" | sed -E 's/socket [0-9]+/socket N/I')" "README transcript 'room-basic'"
 }
