@@ -6,21 +6,24 @@
  * Mirrors the notes, "UDP": the receiver is socket(SOCK_DGRAM), bind, then recvfrom(1024)
  * in a loop. No listen, no accept: no connection is ever made, each datagram simply arrives
  * with the sender's address and port attached. PORT defaults to 5000 (0: the system picks a
- * free port, shown on the first line). It stops after the datagram "exit" or after COUNT
- * datagrams, and on Ctrl-C (SIGINT) or SIGTERM, with status 0.
+ * free port, shown on the first line). The notes' message model (one recv = one message)
+ * really holds here: a datagram is never merged with the next, nor split. "exit" with one
+ * trailing "\n" or "\r\n" (as `echo` or nc sends it) stops it too.
  *
- * The notes' message model (one recv = one message) really holds here: a datagram is one
- * message, never merged with the next and never split. It speaks the notes' format: the
- * notes' Python sender and udp_sender both send bare datagrams (no newline); "exit" with one
- * trailing "\n" or "\r\n" (as `echo` or nc sends it) stops it too. The peer's bytes are
- * printed escaped (\n, \t, \xHH...), so a datagram can never garble the terminal. A datagram
- * bigger than the 1024-byte buffer is cut, and the line says so ("truncated to 1024").
+ * What udp_receiver_basic.c gets wrong:
+ *  1. Ports by atoi: "abc" listens on a random port, "70000" on 4464. Refused here (exit 2).
+ *  2. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. Caught: a count, exit 0.
+ *  3. IPv4 only: a datagram sent to ::1 never arrives. One IPv6 socket hears both families.
+ *  4. A datagram over 1024 bytes is cut silently. recvmsg's MSG_TRUNC: "truncated to 1024".
+ *  5. Peer bytes reach the terminal raw: "\n" splits a line, ESC[2J clears the screen. Escaped.
+ *  6. "exit" ends nothing (the notes' loop has no break). Stops on "exit" or after -n COUNT.
  *
  * Try:
  *   terminal 1:  ./udp_receiver 5000
  *   terminal 2:  ./udp_sender localhost 5000 hello world exit
  *
- * See also: udp_sender.c (the other side), stream_vs_datagram.c, reliability_demo.c.
+ * See also: udp_sender.c (the other side), udp_receiver_basic.c (version 1),
+ * stream_vs_datagram.c, reliability_demo.c.
  */
 #define _POSIX_C_SOURCE 200809L
 /* NI_MAXHOST and NI_MAXSERV are not POSIX: glibc shows them with _DEFAULT_SOURCE, macOS
@@ -71,8 +74,11 @@ static volatile sig_atomic_t stop_requested = 0;
 static void parse_arguments(int argc, char *argv[], long *count, int *port); /* options, PORT */
 static void set_up_signals(void);                    /* Ctrl-C/SIGTERM stop the loop, exit 0 */
 static void on_signal(int signal_number);            /* the handler: sets stop_requested */
+static int open_socket(int *family);                 /* step 1: IPv6 and IPv4, or IPv4 alone */
 static int bind_any(int fd, int family, int port);   /* step 2: bind "" (any address), PORT */
 static ssize_t receive_datagram(int fd, struct datagram *d);  /* step 3: recvmsg, MSG_TRUNC */
+static void print_datagram(const struct datagram *d, ssize_t length); /* step 4: one line */
+static int is_last_datagram(const struct datagram *d, ssize_t length, long received, long count);
 static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
 static void print_escaped(const unsigned char *data, size_t length); /* \n, \t, \xHH... */
 static int is_exit(const unsigned char *data, size_t length);        /* "exit", "exit\n" */
@@ -85,23 +91,13 @@ int main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
     long count = 0;                   /* 0: no limit */
     int port = DEFAULT_PORT;
-    parse_arguments(argc, argv, &count, &port);
-    set_up_signals();
+    parse_arguments(argc, argv, &count, &port); /* Fix 1: a bad PORT is refused, not atoi'd */
+    set_up_signals(); /* Fix 2: Ctrl-C and SIGTERM end the loop below, which then says so */
 
     /* 1. Create a datagram socket. Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-     *    We ask for IPv6 with IPV6_V6ONLY off: one socket then receives from IPv4 senders
-     *    too (they appear as ::ffff:a.b.c.d). Without IPv6 on the system: plain IPv4. */
-    int family = AF_INET6;
-    int receiver_socket = socket(AF_INET6, SOCK_DGRAM, 0);
-    if (receiver_socket < 0) {
-        family = AF_INET;
-        receiver_socket = socket(AF_INET, SOCK_DGRAM, 0);
-        if (receiver_socket < 0)
-            fail("socket", "");
-    }
-    /* (No SO_REUSEADDR, unlike the TCP servers: UDP has no TIME_WAIT to step over, and on
-     * Linux SO_REUSEADDR on UDP lets two sockets share one port, so a second receiver on the
-     * same port would start silently instead of failing with "Address already in use".) */
+     *    Fix 3: AF_INET6 with IPV6_V6ONLY off, so that IPv6 senders reach us too. */
+    int family;
+    int receiver_socket = open_socket(&family);
 
     /* 2. Bind to every local address on PORT. Python: s.bind(("", 5000)) */
     int bound_port = bind_any(receiver_socket, family, port);
@@ -112,44 +108,80 @@ int main(int argc, char *argv[])
     long received = 0;
     while (!stop_requested) {
         /* 3. Wait for one datagram. Python: data, addr = s.recvfrom(1024)
+         *    Fix 4: recvmsg, which (unlike recvfrom) says that a datagram was cut to fit.
          *    (A signal landing between the check above and this call is handled, but the
          *    call waits on until the next datagram: 03's README, "the window", explains.) */
         struct datagram d = {0};
         ssize_t length = receive_datagram(receiver_socket, &d);
         if (length < 0 && errno == EINTR)
-            continue; /* a signal: the loop condition decides */
+            continue; /* Fix 2: a signal; the loop condition decides */
         if (length < 0)
             fail("recvmsg", where);
         received++;
 
-        /* 4. Print who sent it and what. Python: print(addr, data) */
-        char sender_text[NI_MAXHOST + NI_MAXSERV + 16];
-        format_address((struct sockaddr *)&d.sender, d.sender_length, sender_text, sizeof sender_text);
-        size_t kept = (size_t)length < sizeof d.data ? (size_t)length : sizeof d.data;
-        if (d.truncated && (size_t)length > kept)
-            printf("From %s (%zd bytes, truncated to %zu): ", sender_text, length, kept);
-        else if (d.truncated) /* not Linux: the real size is unknown */
-            printf("From %s (over %zu bytes, truncated to %zu): ", sender_text, kept, kept);
-        else
-            printf("From %s (%zd bytes): ", sender_text, length);
-        print_escaped(d.data, kept);
-        putchar('\n');
+        /* 4. Print who sent it and what: the real size if cut (Fix 4), escaped (Fix 5).
+         *    Python: print(data.decode(), addr[1], addr[0]) */
+        print_datagram(&d, length);
 
-        /* 5. Stop on "exit" or after COUNT datagrams. */
-        if (is_exit(d.data, (size_t)length)) {
-            printf("Got 'exit', stopping\n");
+        /* 5. Fix 6: stop on "exit" or after COUNT datagrams (the notes' loop never ends). */
+        if (is_last_datagram(&d, length, received, count))
             break;
-        }
-        if (count > 0 && received >= count) {
-            printf("Got %ld datagram%s, stopping\n", received, received == 1 ? "" : "s");
-            break;
-        }
     }
     if (stop_requested)
         printf("Stopped by a signal after %ld datagram%s\n", received, received == 1 ? "" : "s");
 
     /* 6. Close. Python: s.close() */
     close(receiver_socket);
+    return 0;
+}
+
+/* Step 1: an IPv6 socket, which (with IPV6_V6ONLY off, set in bind_any) receives from IPv4
+ * senders too: they appear as ::ffff:a.b.c.d. Without IPv6 on the system: plain IPv4.
+ * (No SO_REUSEADDR, unlike the TCP servers: UDP has no TIME_WAIT to step over, and on Linux
+ * SO_REUSEADDR on UDP lets two sockets share one port, so a second receiver on the same port
+ * would start silently instead of failing with "Address already in use".) */
+static int open_socket(int *family)
+{
+    *family = AF_INET6;
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        *family = AF_INET;
+        fd = socket(AF_INET, SOCK_DGRAM, 0);
+        if (fd < 0)
+            fail("socket", "");
+    }
+    return fd;
+}
+
+/* Step 4: "From 127.0.0.1 port 40222 (5 bytes): hello". LENGTH is the datagram's real length
+ * on Linux, so a cut one says how big it was; elsewhere only that it was cut. */
+static void print_datagram(const struct datagram *d, ssize_t length)
+{
+    char sender_text[NI_MAXHOST + NI_MAXSERV + 16];
+    format_address((const struct sockaddr *)&d->sender, d->sender_length, sender_text,
+                   sizeof sender_text);
+    size_t kept = (size_t)length < sizeof d->data ? (size_t)length : sizeof d->data;
+    if (d->truncated && (size_t)length > kept)
+        printf("From %s (%zd bytes, truncated to %zu): ", sender_text, length, kept);
+    else if (d->truncated) /* not Linux: the real size is unknown */
+        printf("From %s (over %zu bytes, truncated to %zu): ", sender_text, kept, kept);
+    else
+        printf("From %s (%zd bytes): ", sender_text, length);
+    print_escaped(d->data, kept);
+    putchar('\n');
+}
+
+/* Step 5: is this the last datagram: "exit" (Fix 6), or the COUNTth of COUNT? Says so. */
+static int is_last_datagram(const struct datagram *d, ssize_t length, long received, long count)
+{
+    if (is_exit(d->data, (size_t)length)) {
+        printf("Got 'exit', stopping\n");
+        return 1;
+    }
+    if (count > 0 && received >= count) {
+        printf("Got %ld datagram%s, stopping\n", received, received == 1 ? "" : "s");
+        return 1;
+    }
     return 0;
 }
 

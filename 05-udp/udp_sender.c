@@ -14,11 +14,16 @@
  * When HOST has several addresses, the first one a socket can be created for gets every
  * datagram. PORT 0 can never work for a sender: it is refused as a usage error.
  *
+ * What udp_sender_basic.c gets wrong:
+ *  1. Ports by atoi: "70000" silently sends to port 4464, "80x" to 80. Refused here (exit 2).
+ *  2. IPv4 addresses only: localhost, any name and ::1 fail (exit 1). getaddrinfo, AF_UNSPEC.
+ *
  * Try:
  *   terminal 1:  ./udp_receiver 5000
  *   terminal 2:  ./udp_sender localhost 5000 hello world exit
  *
- * See also: udp_receiver.c (the other side), stream_vs_datagram.c, reliability_demo.c.
+ * See also: udp_receiver.c (the other side), udp_sender_basic.c (version 1),
+ * stream_vs_datagram.c, reliability_demo.c.
  */
 #define _POSIX_C_SOURCE 200809L
 /* NI_MAXHOST and NI_MAXSERV are not POSIX: glibc shows them with _DEFAULT_SOURCE, macOS
@@ -46,6 +51,8 @@
 
 /* ---- Helpers, in the order main uses them (their code is below main) ---- */
 static int parse_arguments(int argc, char *argv[]);  /* options; returns the first operand */
+static int open_socket(struct addrinfo *results, const char *host, struct addrinfo **receiver);
+static int send_message(int fd, const struct addrinfo *receiver, const char *message); /* step 3 */
 static long parse_number(const char *text, const char *what, long min, long max); /* strict */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
 static void usage_error(const char *format, ...);    /* one line on stderr, exit 2 */
@@ -57,11 +64,12 @@ int main(int argc, char *argv[])
      * ignored, the call fails with EPIPE instead and we report it. (UDP hardly ever does
      * this, but every program here that writes to sockets follows the same rule.) */
     signal(SIGPIPE, SIG_IGN);
-    int first = parse_arguments(argc, argv);
+    int first = parse_arguments(argc, argv); /* Fix 1: a bad PORT is refused, not atoi'd */
     const char *host = argv[first], *port = argv[first + 1];
 
-    /* 1. Find the receiver's addresses: IPv4 or IPv6, datagram sockets. Python does this
-     *    inside sendto, on every call: s.sendto(data, (host, port)) */
+    /* 1. Find the receiver's addresses. Python does this inside sendto, on every call:
+     *    s.sendto(data, (host, port))
+     *    Fix 2: getaddrinfo, AF_UNSPEC: a name or an address, IPv4 or IPv6. */
     struct addrinfo hints, *results;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -73,49 +81,58 @@ int main(int argc, char *argv[])
     }
 
     /* 2. Create a socket for the first address we can.
-     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-     *    There is no connect to try: with UDP nothing is sent until sendto, and a successful
-     *    sendto says nothing about whether anyone listens. */
-    int sender_socket = -1, saved_errno = 0;
+     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) */
     struct addrinfo *receiver;
-    for (receiver = results; receiver != NULL; receiver = receiver->ai_next) {
-        sender_socket = socket(receiver->ai_family, receiver->ai_socktype, receiver->ai_protocol);
-        if (sender_socket >= 0)
-            break;
-        saved_errno = errno;
-    }
-    if (sender_socket < 0) {
-        fprintf(stderr, "%s: socket %s: %s\n", PROGRAM, host, strerror(saved_errno));
-        freeaddrinfo(results);
-        return 1;
-    }
-    char receiver_text[NI_MAXHOST + NI_MAXSERV + 16];
-    format_address(receiver->ai_addr, receiver->ai_addrlen, receiver_text, sizeof receiver_text);
+    int sender_socket = open_socket(results, host, &receiver);
 
     /* 3. One sendto per MESSAGE, bare: each becomes exactly one datagram.
-     *    Python: s.sendto(message.encode(), (host, port))
-     *    No send-all loop here: a datagram leaves whole or not at all (a message too big
-     *    for one datagram fails with EMSGSIZE), never in pieces. */
+     *    Python: s.sendto(message.encode(), (host, port)) */
     int status = 0;
-    for (int i = first + 2; i < argc; i++) {
-        size_t length = strlen(argv[i]);
-        ssize_t sent;
-        do
-            sent = sendto(sender_socket, argv[i], length, 0, receiver->ai_addr, receiver->ai_addrlen);
-        while (sent < 0 && errno == EINTR);
-        if (sent < 0) {
-            fprintf(stderr, "%s: sendto %s: %s\n", PROGRAM, receiver_text, strerror(errno));
-            status = 1;
-            break;
-        }
-        /* "Sent" means: handed to our own kernel. Not: received by anybody. */
-        printf("Sent %zd bytes to %s\n", sent, receiver_text);
-    }
+    for (int i = first + 2; i < argc && status == 0; i++)
+        status = send_message(sender_socket, receiver, argv[i]);
 
     /* 4. Close. Python: s.close() */
     close(sender_socket);
     freeaddrinfo(results);
     return status;
+}
+
+/* Step 2: a socket for the first of RESULTS that allows one; sets *RECEIVER to it. There is
+ * no connect to try: with UDP nothing is sent until sendto, and a successful sendto says
+ * nothing about whether anyone listens. Exits 1 if no address allows a socket. */
+static int open_socket(struct addrinfo *results, const char *host, struct addrinfo **receiver)
+{
+    int saved_errno = 0;
+    for (*receiver = results; *receiver != NULL; *receiver = (*receiver)->ai_next) {
+        int fd = socket((*receiver)->ai_family, (*receiver)->ai_socktype, (*receiver)->ai_protocol);
+        if (fd >= 0)
+            return fd;
+        saved_errno = errno;
+    }
+    fprintf(stderr, "%s: socket %s: %s\n", PROGRAM, host, strerror(saved_errno));
+    freeaddrinfo(results);
+    exit(1);
+}
+
+/* Step 3, for one MESSAGE: one sendto (again if a signal interrupts it), then "Sent N bytes
+ * to ADDRESS", or the reason on stderr and 1. No send-all loop: a datagram leaves whole or
+ * not at all (a message too big for one datagram fails with EMSGSIZE), never in pieces.
+ * "Sent" means: handed to our own kernel. Not: received by anybody. */
+static int send_message(int fd, const struct addrinfo *receiver, const char *message)
+{
+    char receiver_text[NI_MAXHOST + NI_MAXSERV + 16];
+    format_address(receiver->ai_addr, receiver->ai_addrlen, receiver_text, sizeof receiver_text);
+    size_t length = strlen(message);
+    ssize_t sent;
+    do
+        sent = sendto(fd, message, length, 0, receiver->ai_addr, receiver->ai_addrlen);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+        fprintf(stderr, "%s: sendto %s: %s\n", PROGRAM, receiver_text, strerror(errno));
+        return 1;
+    }
+    printf("Sent %zd bytes to %s\n", sent, receiver_text);
+    return 0;
 }
 
 /* ---- Plumbing: read after the lesson ---- */

@@ -345,13 +345,21 @@ EOF
   local python=${PYTHON3:-python3}
   command -v "$python" >/dev/null || skip "python3 is not installed"
   start_receiver
-  run -0 timeout "$T" "$python" "$peers/notes_udp_sender.py" 127.0.0.1 "$SERVER_PORT" hello exit
+  local m
+  for m in hello exit; do # (the notes' sender sends one message a run: its first operand)
+    run -0 timeout "$T" "$python" "$peers/notes_udp_sender.py" "$m" 127.0.0.1 "$SERVER_PORT"
+  done
   wait_for_exit "$SERVER_PID" "$T"
   assert_transcript notes-sender "\$ ./udp_receiver 5000"$'\n'"$(<"$SERVER_LOG")"
   start_server "$BATS_TEST_TMPDIR/python.log" "$python" -u "$peers/notes_udp_receiver.py" 0
   run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" hello exit
-  wait_for_exit "$SERVER_PID" "$T"
-  assert_transcript notes-receiver "\$ python3 ../tests/peers/notes_udp_receiver.py 5000"$'\n'"$(<"$SERVER_LOG")"
+  # The notes' receiver prints "TEXT PORT ADDRESS" and never stops (teardown stops it).
+  wait_for_count "$SERVER_LOG" ' [0-9]+ 127\.0\.0\.1$' 2 "$T"
+  local mask='s/^([a-z]+) [0-9]+ 127\.0\.0\.1$/\1 N 127.0.0.1/'
+  assert_equal "$(transcript notes-receiver | sed -E "$mask" | normalize)" \
+    "$(sed -E "$mask" <<<"\$ python3 ../tests/peers/notes_udp_receiver.py 5000"$'\n'"$(<"$SERVER_LOG")" | normalize)" \
+    "README transcript 'notes-receiver'"
+  alive "$SERVER_PID" || { echo "the notes' receiver ended; it never does" >&2; return 1; }
 }
 
 # ==== version 1: udp_receiver_basic, udp_sender_basic
@@ -416,4 +424,131 @@ still here N 127.0.0.1"
   wait_for_count "$python_log" ' [0-9]+ 127\.0\.0\.1$' 4 "$T"
   assert_equal "$BASIC_LINES" "$(basic_normalize <"$SERVER_LOG")" "udp_receiver_basic's lines"
   assert_equal "$(basic_normalize <"$python_log")" "$(basic_normalize <"$SERVER_LOG")" "the notes' receiver's lines against ours"
+}
+
+# ==== fixes: what version 1 gets wrong, shown (issue 20)
+# Each test runs version 1 and sees the failure, then version 2 the same way and sees it
+# hold; "fix N" is the number in that program's header. A version 1 receiver never ends by
+# itself: teardown stops it.
+
+# start_basic_receiver [PORT]: udp_receiver_basic PORT (default 0), log in basic.log.
+start_basic_receiver() {
+  start_server "$BATS_TEST_TMPDIR/basic.log" "$B/udp_receiver_basic" "${1:-0}"
+}
+
+# expect_line FILE REGEX: FILE has a line matching REGEX, or show FILE and fail.
+expect_line() {
+  file_has_line "$1" "$2" && return 0
+  printf 'expected a line matching /%s/ in %s, which holds:\n' "$2" "$1" >&2
+  cat -v "$1" >&2
+  return 1
+}
+
+@test "fix 1: udp_receiver_basic takes port 'abc' as 0 and listens on a random port; udp_receiver refuses it (exit 2)" {
+  start_basic_receiver abc
+  ((SERVER_PORT > 0)) || { echo "udp_receiver_basic abc: port $SERVER_PORT" >&2; return 1; }
+  run --separate-stderr timeout "$T" "$B/udp_receiver" abc
+  assert_usage_error udp_receiver
+  assert_equal "udp_receiver: bad port 'abc': expected a number from 0 to 65535" "$stderr"
+}
+
+@test "fix 2: udp_receiver_basic dies on SIGTERM (status 143, no last line); udp_receiver stops, says after how many, exits 0" {
+  local code=0
+  start_basic_receiver
+  run -0 timeout "$T" "$B/udp_sender_basic" one 127.0.0.1 "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^one [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
+  kill -TERM "$SERVER_PID"
+  wait_for_exit "$SERVER_PID" "$T" || code=$?
+  assert_equal 143 "$code" "udp_receiver_basic's exit status (128 + SIGTERM)"
+  [[ $(tail -n 1 "$SERVER_LOG") =~ ^one\ [0-9]+\ 127\.0\.0\.1$ ]] || { cat "$SERVER_LOG" >&2; return 1; }
+
+  start_receiver
+  run -0 timeout "$T" "$B/udp_sender_basic" one 127.0.0.1 "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" ': one$' "$T" "$SERVER_PID"
+  kill -TERM "$SERVER_PID"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal "Stopped by a signal after 1 datagram" "$(tail -n 1 "$SERVER_LOG")" "udp_receiver's last line"
+}
+
+@test "fix 3: udp_receiver_basic never gets a datagram sent to ::1 (yet the sender says Sent); udp_receiver gets it" {
+  start_basic_receiver
+  run -0 timeout "$T" "$B/udp_sender" ::1 "$SERVER_PORT" 'from IPv6'
+  run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" 'from IPv4'
+  wait_for_line "$SERVER_LOG" '^from IPv4 [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
+  if file_has_line "$SERVER_LOG" 'IPv6'; then cat "$SERVER_LOG" >&2; return 1; fi
+
+  start_receiver -n 2
+  run -0 timeout "$T" "$B/udp_sender" ::1 "$SERVER_PORT" 'from IPv6'
+  run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" 'from IPv4'
+  wait_for_exit "$SERVER_PID" "$T"
+  expect_line "$SERVER_LOG" '^From ::1 port [0-9]+ \(9 bytes\): from IPv6$'
+}
+
+@test "fix 4: udp_receiver_basic cuts a 2000-byte datagram to 1024 without a word; udp_receiver says '(2000 bytes, truncated to 1024)'" {
+  local big
+  big=$(printf 'a%.0s' {1..1024})$(printf 'b%.0s' {1..976})
+  start_basic_receiver
+  run -0 timeout "$T" "$B/udp_sender_basic" "$big" 127.0.0.1 "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" ' [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
+  assert_equal "${big:0:1024} N 127.0.0.1" "$(sed -nE '2s/ [0-9]+ 127\.0\.0\.1$/ N 127.0.0.1/p' "$SERVER_LOG")" \
+    "udp_receiver_basic's line (976 b's gone, nothing said)"
+
+  start_receiver -n 1
+  run -0 timeout "$T" "$B/udp_sender_basic" "$big" 127.0.0.1 "$SERVER_PORT"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal "(2000 bytes, truncated to 1024): ${big:0:1024}" \
+    "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")" "udp_receiver's line"
+}
+
+@test "fix 5: udp_receiver_basic prints a datagram's newline and ESC[2J raw (two lines, the screen cleared); udp_receiver escapes them" {
+  local message=$'hi\e[2J\nthere'
+  start_basic_receiver
+  run -0 timeout "$T" "$B/udp_sender_basic" "$message" 127.0.0.1 "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^there [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
+  assert_equal $'hi\e[2J' "$(sed -n 2p "$SERVER_LOG")" "udp_receiver_basic's second line"
+
+  start_receiver -n 1
+  run -0 timeout "$T" "$B/udp_sender_basic" "$message" 127.0.0.1 "$SERVER_PORT"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal '(12 bytes): hi\x1b[2J\nthere' "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")" \
+    "udp_receiver's line"
+}
+
+@test "fix 6: udp_receiver_basic runs on after 'exit'; udp_receiver stops on it, exit 0" {
+  local m
+  start_basic_receiver
+  for m in exit 'still here'; do
+    run -0 timeout "$T" "$B/udp_sender_basic" "$m" 127.0.0.1 "$SERVER_PORT"
+  done
+  wait_for_line "$SERVER_LOG" '^still here [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
+  alive "$SERVER_PID" || { echo "udp_receiver_basic ended" >&2; return 1; }
+
+  start_receiver
+  run -0 timeout "$T" "$B/udp_sender_basic" exit 127.0.0.1 "$SERVER_PORT"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal "Got 'exit', stopping" "$(tail -n 1 "$SERVER_LOG")" "udp_receiver's last line"
+}
+
+@test "fix 1: udp_sender_basic sends to port P for 'Px' and P+65536, unasked; udp_sender refuses both (exit 2)" {
+  start_receiver
+  local p=$SERVER_PORT port
+  for port in "${p}x" $((p + 65536)); do
+    run -0 timeout "$T" "$B/udp_sender_basic" "to $port" 127.0.0.1 "$port"
+    wait_for_line "$SERVER_LOG" ": to $port\$" "$T" "$SERVER_PID"
+    run --separate-stderr timeout "$T" "$B/udp_sender" 127.0.0.1 "$port" hello
+    assert_usage_error udp_sender
+    assert_equal "udp_sender: bad port '$port': expected a number from 1 to 65535" "$stderr"
+  done
+}
+
+@test "fix 2: udp_sender_basic cannot send to localhost or ::1 (exit 1); udp_sender reaches the receiver through both" {
+  start_receiver -n 2
+  run --separate-stderr -1 timeout "$T" "$B/udp_sender_basic" one localhost "$SERVER_PORT"
+  run --separate-stderr -1 timeout "$T" "$B/udp_sender_basic" two ::1 "$SERVER_PORT"
+  run -0 timeout "$T" "$B/udp_sender" localhost "$SERVER_PORT" one
+  run -0 timeout "$T" "$B/udp_sender" ::1 "$SERVER_PORT" two
+  wait_for_exit "$SERVER_PID" "$T"
+  # The first two datagrams to arrive are udp_sender's: udp_sender_basic sent nothing.
+  assert_equal "From $LOCALHOST_IP port N (3 bytes): one"$'\n'"From ::1 port N (3 bytes): two" \
+    "$(sed -nE '2,3s/ port [0-9]+ / port N /p' "$SERVER_LOG")" "udp_receiver's lines"
 }
