@@ -21,17 +21,26 @@
  * the end of the previous one, and is answered with the same ending, which finishes the
  * previous answer's line on the client's screen.
  *
- * What the previous version got wrong: it waited for a "\n", so the notes' own client,
- * which sends none, waited for ever. What it still gets wrong, on purpose: while one client
- * is connected, a second one can connect (the kernel finishes its handshake and queues it)
- * but gets no answer until the first leaves. Lesson 04 gives every client a thread.
+ * What dict_server_basic.c gets wrong:
+ *  1. Serves one client, then exits: the next client is refused. accept() in a loop.
+ *  2. Lines from nc or telnet ("how are u\n") are not words: "no", and no line end. Stripped.
+ *  3. No SO_REUSEADDR: restarted right after Ctrl-C with a client on, bind fails. Set first.
+ *  4. A client that leaves with a reset kills it: SIGPIPE (exit 141) or exit 1. Only it goes.
+ *  5. IPv4 only: a client of ::1 is refused. One IPv6 socket takes both families.
+ *  6. Prints the peer's bytes raw: ESC[2J in a question clears the terminal. Shown escaped.
+ *  7. Port by atoi: "abc" listens on a random port. Refused (exit 2).
+ *  8. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. "Server closing", exit 0.
+ * What this version still gets wrong, on purpose: while one client is connected, a second
+ * one can connect (the kernel queues it) but gets no answer until the first leaves. Lesson
+ * 04 gives every client a thread.
  *
  * Try:
  *   terminal 1:  ./dict_server 50007
  *   terminal 2:  nc 127.0.0.1 50007        (type: how are u, how old are u, bye)
  *            or  ../02-tcp-client/tcp_client_loop 127.0.0.1 50007
  *
- * See also: tcp_server.c (the same steps, once), ../04-multithread-server/mt_server.c.
+ * See also: dict_server_basic.c (version 1), tcp_server.c (the same steps, once),
+ * ../04-multithread-server/mt_server.c.
  */
 /* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
  * strict _POSIX_C_SOURCE alone hides them. */
@@ -77,19 +86,20 @@ static void print_escaped(const void *data, size_t length); /* bytes shown safel
 static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
-    int port = parse_arguments(argc, argv);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+    int port = parse_arguments(argc, argv); /* Fix 7: digits only, 0..65535, or exit 2 */
+    setvbuf(stdout, NULL, _IOLBF, 0);       /* tests and pipes see each line at once */
+    /* Fix 4: writing to a client that has gone raises SIGPIPE, which would kill us silently;
      * ignored, send() fails with EPIPE instead and only that client is dropped. */
     signal(SIGPIPE, SIG_IGN);
-    set_up_signals(); /* Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
+    set_up_signals(); /* Fix 8: Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
 
-    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps.
-     *      Python: s.bind(("", 50007)); s.listen(128) */
+    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps, with
+     *      Fix 5 (IPv6 taking IPv4 too), Fix 3 (SO_REUSEADDR). Python: s.bind((HOST,PORT)) */
     int server_socket = listen_on(port, &port);
     printf("Listening on port %d\n", port);
 
-    /* Python: while True:   (here: until SIGINT/SIGTERM)
+    /* Python: while True:   (here: until SIGINT/SIGTERM). Fix 1: the notes' server has no
+     * loop around accept; this one takes the next client when one leaves.
      * A signal landing just after the check of stop_requested, before accept() (or recv())
      * starts waiting, is only seen at the next connection (or message). Real servers close
      * that tiny window with pselect()/ppoll() or a self-pipe; here we accept it. */
@@ -146,18 +156,18 @@ static void talk_to_client(int client_socket, const char *name) {
             if (errno == EINTR)
                 continue; /* a signal: the loop checks stop_requested */
             fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, name, strerror(errno));
-            return;
+            return; /* Fix 4: a reset ends this client, not the server */
         }
         if (count == 0)
             return; /* the client closed its side. Python: if not data: break */
         printf("Received: ");
-        print_escaped(message, (size_t)count);
+        print_escaped(message, (size_t)count); /* Fix 6: never raw to the terminal */
         putchar('\n');
         if (count == RECV_SIZE)
             printf("(1024 bytes: the buffer was full, the rest arrives as the next message)\n");
 
         /* 7. Look the message up (without its line ending) and send the answer WITH that
-         *    ending. Python: conn.send(words.get(data, "no").encode()) */
+         *    ending (Fix 2). Python: conn.send(words.get(data, "no").encode()) */
         size_t length = (size_t)count;
         size_t ending = strip_ending(message, &length);
         if (length == 0) {

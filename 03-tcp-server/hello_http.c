@@ -13,17 +13,23 @@
  * PORT defaults to 8080 (0: the OS picks). -t SECONDS (default 5) bounds the time a client
  * has to send its whole request head; a silent client is then dropped.
  *
- * What the notes' version gets wrong: one recv(1024) is not a whole HTTP request (it can
- * come in pieces, and be longer), and a client that connects and says nothing blocks a
- * one-at-a-time server for ever. Here the head is collected up to its blank line, within
- * a deadline.
+ * What hello_http_basic.c gets wrong:
+ *  1. One recv(1024) taken as the request: a longer head is cut, the close resets. Whole head.
+ *  2. Closes with a request body unread: a reset, curl fails (exit 56). FIN first, then drain.
+ *  3. A client that says nothing blocks it, and all after it, for ever. Dropped after -t.
+ *  4. A client gone before the answer kills it by SIGPIPE: exit 141. Ignored: it is dropped.
+ *  5. No SO_REUSEADDR, and it closes first: a restart right after a client fails. Set first.
+ *  6. Bound to 127.0.0.1: ::1 and other machines are refused. Every interface, both families.
+ *  7. Prints the request raw: ESC[2J in it clears the terminal. Request line only, checked.
+ *  8. Port by atoi: "abc" listens on a random port. Refused (exit 2).
+ *  9. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. "Server closing", exit 0.
  *
  * Try:
  *   terminal 1:  ./hello_http 8080
  *   terminal 2:  curl -i http://127.0.0.1:8080/     (or open http://localhost:8080/)
  *
- * See also: tcp_server.c and dict_server.c (the same steps without HTTP),
- * ../04-multithread-server/ (serving many clients at once).
+ * See also: hello_http_basic.c (version 1), tcp_server.c and dict_server.c (the same steps
+ * without HTTP), ../04-multithread-server/ (serving many clients at once).
  */
 /* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
  * strict _POSIX_C_SOURCE alone hides them. */
@@ -90,17 +96,18 @@ static int send_all(int socket_fd, const void *data, size_t length); /* loop ove
 
 int main(int argc, char **argv) {
     int timeout;
-    int port = parse_arguments(argc, argv, &timeout);
+    int port = parse_arguments(argc, argv, &timeout); /* Fix 8: a strict port, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+    /* Fix 4: writing to a client that has gone raises SIGPIPE, which would kill us silently;
      * ignored, send() fails with EPIPE instead and only that client is dropped. */
     signal(SIGPIPE, SIG_IGN);
-    /* Ctrl-C / SIGTERM: close everything, exit 0, at once: a client being served when
+    /* Fix 9: Ctrl-C / SIGTERM: close everything, exit 0, at once: a client being served when
      * the signal comes is dropped without an answer. */
     set_up_signals();
 
-    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps.
-     *      Python: s.bind(("", 8080)); s.listen(128) */
+    /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps, with
+     *      Fix 5 (SO_REUSEADDR) and Fix 6 (every interface, IPv6 taking IPv4 too).
+     *      Python: web.bind((host, port)); web.listen(5) */
     int server_socket = listen_on(port, &port);
     printf("Listening on port %d\n", port);
 
@@ -114,9 +121,9 @@ int main(int argc, char **argv) {
         if (client_socket < 0)
             continue; /* a signal, or a client that gave up while queued */
 
-        /* 6. Receive the request. Python: request = conn.recv(1024)
-         *    Here: every piece until the blank line that ends the head, within -t seconds
-         *    (a client that says nothing must not block this one-at-a-time server). */
+        /* 6. Receive the request. Python: data = conn.recv(1024)
+         *    Fix 1: every piece until the blank line that ends the head; Fix 3: within -t
+         *    seconds (a client that says nothing must not block this one-at-a-time server). */
         char head[HEAD_MAX];
         size_t length = receive_head(client_socket, client_name, head, timeout);
 
@@ -125,7 +132,7 @@ int main(int argc, char **argv) {
             answer_request(client_socket, client_name, head, length);
 
         /* 8. Close this client's socket ("Connection: close"); keep listening.
-         *    Python: conn.close() */
+         *    Python: conn.close(). Fix 2: our FIN first, then drain, so no reset. */
         if (length > 0)
             finish_politely(client_socket);
         close(client_socket);
@@ -153,9 +160,9 @@ static int accept_client(int server_socket, char *name, size_t size) {
     return client_socket;
 }
 
-/* Step 6: read the request head into head[HEAD_MAX] until the blank line that ends it.
- * Returns its length, or 0 when there is nothing to answer (the client left, was too slow,
- * or the head was too long: that one gets 431 here).
+/* Step 6, Fixes 1 and 3: read the request head into head[HEAD_MAX] until the blank line
+ * that ends it. Returns its length, or 0 when there is nothing to answer (the client left,
+ * was too slow, or the head was too long: that one gets 431 here).
  * TCP may deliver the head in any number of pieces, so we keep appending. The whole head
  * must arrive within `timeout` seconds: before each recv() we tell the kernel
  * (SO_RCVTIMEO) how much of that time is left, and recv() fails with EAGAIN when it runs
@@ -204,7 +211,8 @@ static size_t receive_head(int client_socket, const char *name, char *head, int 
     return head_length;
 }
 
-/* Step 7: check the head, log its request line, and send the one answer it deserves. */
+/* Step 7: check the head, log its request line, and send the one answer it deserves.
+ * Fix 7: only a well-formed request line is logged (escaped); control bytes get 400. */
 static void answer_request(int client_socket, const char *name, const char *head,
                            size_t length) {
     struct request request;
@@ -236,10 +244,10 @@ static void answer_request(int client_socket, const char *name, const char *head
         respond(client_socket, name, "200 OK", "", "text/html; charset=utf-8", PAGE, is_get);
 }
 
-/* Step 8's first half, as in tcp_server.c: tell the client we are done sending (our FIN,
- * with shutdown) and read whatever it still sends until it closes too, for two seconds at
- * most. Closing a socket with unread bytes in it makes the kernel send a reset (RST)
- * instead of a FIN, which can destroy our response before the client has read it: a
+/* Step 8's first half, Fix 2, as in tcp_server.c: tell the client we are done sending
+ * (our FIN, with shutdown) and read whatever it still sends until it closes too, for two
+ * seconds at most. Closing a socket with unread bytes in it makes the kernel send a reset
+ * (RST) instead of a FIN, which can destroy our response before the client has read it: a
  * 9 KiB head answered with 431 after reading 8 KiB would be lost. */
 static void finish_politely(int client_socket) {
     char sink[4096];

@@ -15,17 +15,22 @@
  * sends in a row, a slow network): ../05-udp/stream_vs_datagram measures the merge. A recv
  * that fills all 1024 bytes is answered like any message, and the log says so.
  *
- * What the previous version got wrong: after a message longer than 1024 bytes it closed
- * with unread bytes in the socket, and close() then sends a reset (RST) instead of a FIN:
- * the client lost the reply ("Connection reset by peer"). Step 8 now shuts down our side,
- * reads what is left (bounded), then closes.
+ * What tcp_server_basic.c gets wrong:
+ *  1. Closes with a long message's rest unread: a reset, the client's recv fails. Drained.
+ *  2. A client gone before the reply kills it by SIGPIPE: exit 141, no word. Ignored: says so.
+ *  3. IPv4 only: a client of ::1 is refused. One IPv6 socket takes both families.
+ *  4. Decodes as GBK: a UTF-8 client's 你 ends it before the reply (exit 1). Never decoded.
+ *  5. Prints the peer's bytes raw: ESC[2J in a message clears the terminal. Shown escaped.
+ *  6. Port by atoi: "abc" listens on a random port. Refused (exit 2).
+ *  7. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. "Server closing", exit 0.
  *
  * Try:
  *   terminal 1:  ./tcp_server 8989
  *   terminal 2:  ../02-tcp-client/tcp_client 127.0.0.1 8989
  *            or  printf 'hello\n' | nc 127.0.0.1 8989
  *
- * See also: dict_server.c (many messages, many clients), hello_http.c, ../02-tcp-client/.
+ * See also: tcp_server_basic.c (version 1), dict_server.c (many messages, many clients),
+ * hello_http.c, ../02-tcp-client/.
  */
 /* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
  * strict _POSIX_C_SOURCE alone hides them. */
@@ -56,12 +61,21 @@
 static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
 
 static int parse_arguments(int argc, char **argv);     /* the port, or exit 2 */
+static int open_socket(int *family, const char *where); /* step 1: IPv6 taking IPv4 too */
+static void bind_every_interface(int server_socket, int family, int port, const char *where);
+static int bound_port(int server_socket, const char *where); /* the port bind really got */
+static int accept_client(int server_socket, const char *where, char *name,
+                         size_t size);                /* step 5, retried */
+static size_t receive_message(int server_socket, int client_socket, unsigned char *message,
+                              const char *name);      /* step 6: one recv, logged */
+static void send_reply(int client_socket, const unsigned char *message, size_t count,
+                       const char *name);             /* step 7: the reply, same ending */
+static void drain_until_closed(int client_socket);     /* step 8: read what is left */
 static void set_up_signals(void);                      /* SIGINT/SIGTERM set stop_requested */
 static void on_signal(int signal_number);              /* the handler: sets the flag */
 static void stop_if_requested(int server_socket);      /* "Server closing", exit 0 */
 static void show_peer(int client_socket, const char *accepted); /* getpeername vs accept */
 static size_t strip_ending(const unsigned char *data, size_t *length); /* "\n", "\r\n" */
-static void drain_until_closed(int client_socket);     /* step 8: read what is left */
 static void print_help(void);                          /* -h: Usage + description, exit 0 */
 static int parse_port(const char *text);               /* strict: digits, 0..65535 */
 static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
@@ -72,137 +86,164 @@ static void print_escaped(const void *data, size_t length); /* bytes shown safel
 static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
-    int port = parse_arguments(argc, argv);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a client that has gone raises SIGPIPE, which would kill us silently;
+    int port = parse_arguments(argc, argv); /* Fix 6: digits only, 0..65535, or exit 2 */
+    setvbuf(stdout, NULL, _IOLBF, 0);       /* tests and pipes see each line at once */
+    /* Fix 2: send() to a client that has gone raises SIGPIPE, which kills without a word;
      * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
-    set_up_signals(); /* Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
+    set_up_signals(); /* Fix 7: Ctrl-C (Python: KeyboardInterrupt) ends us cleanly, exit 0 */
     char where[32];
     snprintf(where, sizeof where, "port %d", port);
 
-    /* 1. Create the socket. Python: server_socket = socket.socket(AF_INET, SOCK_STREAM)
-     *    We ask for IPv6 and switch IPV6_V6ONLY off, so this one socket takes IPv4 clients
-     *    too (they show up as ::ffff:a.b.c.d). A machine without IPv6 gets plain IPv4. */
-    int family = AF_INET6;
-    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
-    if (server_socket < 0) {
-        family = AF_INET;
-        server_socket = socket(AF_INET, SOCK_STREAM, 0);
-        if (server_socket < 0)
-            fail("socket", "");
-    } else {
-        int off = 0;
-        if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
-            fail("setsockopt IPV6_V6ONLY", where);
-    }
-
+    /* 1. Create the socket. Python: server_socket = socket.socket(AF_INET, SOCK_STREAM) */
+    int family;
+    int server_socket = open_socket(&family, where);
     /* 2. Set address reuse. Python: server_socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, True)
-     *    After a server closes a connection first, the port lingers in TIME_WAIT for a
-     *    minute; without this, restarting the server right away fails with "Address already
-     *    in use". It does NOT let two servers listen on the same port at once. */
+     *    Without it, a restart fails with "Address already in use" while the last connection
+     *    waits in TIME_WAIT (a minute). It does NOT let two servers share a port at once. */
     int on = 1;
     if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
         fail("setsockopt SO_REUSEADDR", where);
-
     /* 3. Bind: a server must, so clients know where to find it. Python:
      *    server_socket.bind(("", 8989)); "" is the wildcard address: every interface. */
-    struct sockaddr_storage server_address;
-    socklen_t server_length;
-    memset(&server_address, 0, sizeof server_address);
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&server_address;
-        six->sin6_family = AF_INET6;
-        six->sin6_addr = in6addr_any;
-        six->sin6_port = htons((uint16_t)port);
-        server_length = sizeof *six;
-    } else {
-        struct sockaddr_in *four = (struct sockaddr_in *)&server_address;
-        four->sin_family = AF_INET;
-        four->sin_addr.s_addr = htonl(INADDR_ANY);
-        four->sin_port = htons((uint16_t)port);
-        server_length = sizeof *four;
-    }
-    if (bind(server_socket, (struct sockaddr *)&server_address, server_length) < 0)
-        fail("bind", where);
-
-    /* 4. Listen: from now on the kernel completes handshakes for us and queues up to 128
-     *    connections until we accept them. This socket only ever accepts; it never carries
-     *    data. Python: server_socket.listen(128) */
+    bind_every_interface(server_socket, family, port, where);
+    /* 4. Listen: the kernel now completes handshakes and queues up to 128 connections until
+     *    we accept them; this socket never carries data. Python: server_socket.listen(128) */
     if (listen(server_socket, 128) < 0)
         fail("listen", where);
-    server_length = sizeof server_address; /* which port did we get? (PORT 0: the OS chose) */
-    if (getsockname(server_socket, (struct sockaddr *)&server_address, &server_length) < 0)
-        fail("getsockname", where);
-    port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&server_address)->sin6_port
-                                    : ((struct sockaddr_in *)&server_address)->sin_port);
-    printf("Listening on port %d\n", port);
+    printf("Listening on port %d\n", bound_port(server_socket, where)); /* PORT 0: which? */
 
     /* 5. Accept: wait for a client, then get a NEW socket for talking to that one client.
      *    Python: client_socket, client_address = server_socket.accept() */
-    struct sockaddr_storage client_address;
-    socklen_t client_length;
-    int client_socket;
-    do {
-        client_length = sizeof client_address;
-        client_socket = accept(server_socket, (struct sockaddr *)&client_address, &client_length);
-        stop_if_requested(server_socket); /* Ctrl-C while we wait: accept fails with EINTR */
-    } while (client_socket < 0 && (errno == EINTR || errno == ECONNABORTED));
-    if (client_socket < 0)
-        fail("accept", where);
     char client_name[NI_MAXHOST + NI_MAXSERV + 8];
-    format_address((struct sockaddr *)&client_address, client_length, client_name,
-                   sizeof client_name);
-    printf("Connection from %s\n", client_name);
+    int client_socket = accept_client(server_socket, where, client_name, sizeof client_name);
     show_peer(client_socket, client_name); /* Python: client_socket.getpeername() */
-
-    /* 6. Receive ONE message: one recv of at most 1024 bytes. Python:
-     *    recv_data = client_socket.recv(1024). TCP is a byte stream: this returns whatever
-     *    has arrived so far, which for one short message on a quiet connection is the whole
-     *    message (the notes' assumption). 0 means the client closed without a word. */
+    /* 6. Receive ONE message. Python: recv_data = client_socket.recv(1024) */
     unsigned char message[RECV_SIZE];
-    ssize_t count;
-    do {
-        count = recv(client_socket, message, sizeof message, 0);
-        stop_if_requested(server_socket);
-    } while (count < 0 && errno == EINTR);
-    if (count < 0)
-        fail("recv", client_name);
-    if (count == 0) {
-        printf("Client left without sending anything (recv returned 0)\n");
-    } else {
-        printf("Received %zd bytes: ", count);
-        print_escaped(message, (size_t)count);
-        putchar('\n');
-        if (count == RECV_SIZE)
-            printf("(1024 bytes: the buffer was full; this server reads once, so the rest "
-                   "is not read as a message)\n");
-
-        /* 7. Send the reply, with the message's line ending ("", "\n" or "\r\n").
-         *    Python: client_socket.send("ok, ...".encode("utf-8"))
-         *    (send_all: one send() may take only part of the bytes). */
-        size_t length = (size_t)count;
-        size_t ending = strip_ending(message, &length);
-        char reply[sizeof REPLY + 2];
-        memcpy(reply, REPLY, strlen(REPLY));
-        memcpy(reply + strlen(REPLY), message + length, ending);
-        if (send_all(client_socket, reply, strlen(REPLY) + ending) < 0)
-            fail("send", client_name);
-        printf("Sent: ");
-        print_escaped(reply, strlen(REPLY) + ending);
-        putchar('\n');
-    }
+    size_t count = receive_message(server_socket, client_socket, message, client_name);
+    /* 7. Send the reply. Python: client_socket.send("ok, ...".encode("utf-8")) */
+    if (count > 0)
+        send_reply(client_socket, message, count, client_name);
 
     /* 8. Close. Python: client_socket.close(); server_socket.close()
-     *    First shutdown(SHUT_WR): our FIN follows the reply, so the client's recv() returns
-     *    0 after it. Then read and drop what the client may still send (the rest of a long
-     *    message) until it closes too: close() with unread bytes in the socket would send a
-     *    reset (RST) instead of a FIN, and the client could lose the reply. */
+     *    Fix 1: our FIN first (shutdown), then read what the client still sends until it
+     *    closes: close() with unread bytes would send a reset instead of a FIN. */
     shutdown(client_socket, SHUT_WR);
     drain_until_closed(client_socket);
     close(client_socket);
     close(server_socket); /* no new client can connect from here on */
     return 0;
+}
+
+/* Step 1. Fix 3: we ask for IPv6 and switch IPV6_V6ONLY off, so this one socket takes IPv4
+ * clients too (they show up as ::ffff:a.b.c.d). A machine without IPv6 gets plain IPv4. */
+static int open_socket(int *family, const char *where) {
+    *family = AF_INET6;
+    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
+    if (server_socket < 0) {
+        *family = AF_INET;
+        server_socket = socket(AF_INET, SOCK_STREAM, 0);
+        if (server_socket < 0)
+            fail("socket", "");
+        return server_socket;
+    }
+    int off = 0;
+    if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
+        fail("setsockopt IPV6_V6ONLY", where);
+    return server_socket;
+}
+
+/* Step 3: the wildcard address of the socket's family (:: or 0.0.0.0), port PORT. */
+static void bind_every_interface(int server_socket, int family, int port, const char *where) {
+    struct sockaddr_storage address;
+    socklen_t length;
+    memset(&address, 0, sizeof address);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&address;
+        six->sin6_family = AF_INET6;
+        six->sin6_addr = in6addr_any;
+        six->sin6_port = htons((uint16_t)port);
+        length = sizeof *six;
+    } else {
+        struct sockaddr_in *four = (struct sockaddr_in *)&address;
+        four->sin_family = AF_INET;
+        four->sin_addr.s_addr = htonl(INADDR_ANY);
+        four->sin_port = htons((uint16_t)port);
+        length = sizeof *four;
+    }
+    if (bind(server_socket, (struct sockaddr *)&address, length) < 0)
+        fail("bind", where);
+}
+
+/* After listen: which port did we get? (With PORT 0 the OS chose it.) */
+static int bound_port(int server_socket, const char *where) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", where);
+    return ntohs(address.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&address)->sin6_port
+                                               : ((struct sockaddr_in *)&address)->sin_port);
+}
+
+/* Step 5, retried while a signal interrupts accept (EINTR; Ctrl-C then ends us) or the
+ * client gave up while queued (ECONNABORTED). Logs who connected. */
+static int accept_client(int server_socket, const char *where, char *name, size_t size) {
+    struct sockaddr_storage address;
+    socklen_t length;
+    int client_socket;
+    do {
+        length = sizeof address;
+        client_socket = accept(server_socket, (struct sockaddr *)&address, &length);
+        stop_if_requested(server_socket); /* Ctrl-C while we wait: accept fails with EINTR */
+    } while (client_socket < 0 && (errno == EINTR || errno == ECONNABORTED));
+    if (client_socket < 0)
+        fail("accept", where);
+    format_address((struct sockaddr *)&address, length, name, size);
+    printf("Connection from %s\n", name);
+    return client_socket;
+}
+
+/* Step 6: ONE recv of at most 1024 bytes, logged. TCP is a byte stream: this returns
+ * whatever has arrived so far, which for one short message on a quiet connection is the
+ * whole message (the notes' assumption). Returns 0 when the client closed without a word. */
+static size_t receive_message(int server_socket, int client_socket, unsigned char *message,
+                              const char *name) {
+    ssize_t count;
+    do {
+        count = recv(client_socket, message, RECV_SIZE, 0);
+        stop_if_requested(server_socket);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0)
+        fail("recv", name);
+    if (count == 0) {
+        printf("Client left without sending anything (recv returned 0)\n");
+        return 0;
+    }
+    /* Fixes 4 and 5: the bytes are never decoded (no GBK, no UTF-8) and never reach the
+     * terminal raw: each byte that is not printable ASCII is shown as an escape. */
+    printf("Received %zd bytes: ", count);
+    print_escaped(message, (size_t)count);
+    putchar('\n');
+    if (count == RECV_SIZE)
+        printf("(1024 bytes: the buffer was full; this server reads once, so the rest "
+               "is not read as a message)\n");
+    return (size_t)count;
+}
+
+/* Step 7: the reply, with the message's line ending ("", "\n" or "\r\n"), through
+ * send_all: one send() may take only part of the bytes. */
+static void send_reply(int client_socket, const unsigned char *message, size_t count,
+                       const char *name) {
+    size_t length = count;
+    size_t ending = strip_ending(message, &length);
+    char reply[sizeof REPLY + 2];
+    memcpy(reply, REPLY, strlen(REPLY));
+    memcpy(reply + strlen(REPLY), message + length, ending);
+    if (send_all(client_socket, reply, strlen(REPLY) + ending) < 0)
+        fail("send", name); /* Fix 2: "Broken pipe" (EPIPE) said, not a silent death */
+    printf("Sent: ");
+    print_escaped(reply, strlen(REPLY) + ending);
+    putchar('\n');
 }
 
 /* The SIGINT/SIGTERM handler: it only sets a flag (see set_up_signals). */
