@@ -11,20 +11,23 @@
  *
  * The notes' message model: one recv(1024) is the whole reply. It holds for one short reply
  * on a quiet connection, and breaks when bytes arrive in pieces or merged (a long reply, a
- * server that sends twice, a slow network): ../05-udp/stream_vs_datagram measures it. A
- * reply that fills all 1024 bytes is shown with a note saying the rest was not read.
- * What changed from the previous version: it half-closed after sending and read until the
- * server closed (sturdier, and the way to read a reply of unknown length, but not the
- * notes' program, so the two could not be compared line by line); and it printed the
- * reply's text raw, so a server could send escape sequences to the terminal.
+ * server that sends twice, a slow network): ../05-udp/stream_vs_datagram measures it.
+ *
+ * What tcp_client_basic.c gets wrong:
+ *  1. IPv4 numbers only: localhost, ::1 and names fail (exit 1). getaddrinfo, each address.
+ *  2. Port by atoi: "8989x" and 74525 (8989 + 65536) both reach 8989. Refused (exit 2).
+ *  3. Decodes as GBK: a UTF-8 reply (ok 你) ends it, exit 1, its text unseen. Not decoded.
+ *  4. Prints the reply's text raw: ESC[2J in it clears the terminal. Shown escaped.
+ *  5. A reply cut at 1024 bytes, or none at all (the server closed), looks whole. Says which.
  *
  * Try (two terminals):
  *   terminal 1:  ../03-tcp-server/tcp_server 8989
  *   terminal 2:  ./tcp_client 127.0.0.1 8989
  *                ./tcp_client ::1 8989 'my printer is on fire'   (start the server again first)
  *
- * See also: tcp_client_loop.c (many messages), tcp_states.c (the same exchange, seen from
- * the kernel), ../03-tcp-server/tcp_server.c (its server), ../01-ip-and-ports/resolve.c.
+ * See also: tcp_client_basic.c (version 1), tcp_client_loop.c (many messages), tcp_states.c
+ * (the same exchange, seen from the kernel), ../03-tcp-server/tcp_server.c (its server),
+ * ../01-ip-and-ports/resolve.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -43,9 +46,16 @@
 #define RECV_SIZE 1024   /* Python: recv_data = tcp_client_socket.recv(1024) */
 #define ADDRESS_TEXT 160 /* "address port N" for any IPv6 address and scope */
 
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size); /* steps 0-2: a connected socket */
+static void print_local_address(int client_socket, const char *server_text); /* our port */
+static void send_message(int client_socket, const char *server_text, const char *message);
+static size_t receive_reply(int client_socket, const char *server_text, unsigned char *reply,
+                            size_t size); /* one recv; 0: the server closed */
+static void print_reply(const unsigned char *reply, size_t count); /* b'...', then text */
+static void print_bytes_literal(const unsigned char *bytes, size_t length); /* b'...' */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port,
                             const char **message); /* -h, checks; or exit 2 */
-static void print_bytes_literal(const unsigned char *bytes, size_t length); /* b'...' */
 static void print_escaped(const unsigned char *bytes, size_t length); /* text, safely */
 static size_t strip_ending(const unsigned char *data, size_t length); /* "\n", "\r\n" */
 static void usage_error(const char *format, const char *text); /* one line, exit 2 */
@@ -57,23 +67,51 @@ static int send_all(int fd, const char *data, size_t length); /* loop over send(
 int main(int argc, char *argv[])
 {
     const char *host, *port, *message;
-    char server_text[ADDRESS_TEXT] = "", local_text[ADDRESS_TEXT];
-    struct addrinfo hints, *results, *ai;
-    struct sockaddr_storage local_address;
-    socklen_t local_length = sizeof local_address;
+    char server_text[ADDRESS_TEXT];
     unsigned char reply[RECV_SIZE];
-    ssize_t count;
-    int client_socket = -1, rc, saved_errno = 0;
-    const char *failed_call = "connect";
+    size_t count;
+    int client_socket;
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* pipes and tests see each line at once */
     /* Sending to a server that has gone raises SIGPIPE, whose default action kills us
      * silently; ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
+    /* Fix 2: HOST PORT [MESSAGE], the port checked digit by digit (no atoi). */
     parse_arguments(argc, argv, &host, &port, &message);
 
-    /* 0. Find the server's addresses. A name may have several (IPv4 and IPv6), so ask for
-     *    any family (AF_UNSPEC) and try each in turn. Python hides this inside connect(). */
+    /* 0. Find the server's addresses, 1. create a socket, 2. connect: for each address in
+     *    turn until one connects. The kernel picks our port (clients don't bind).
+     *    Python: tcp_client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+     *            tcp_client_socket.connect((server_ip, server_port)) */
+    client_socket = connect_to_first_address(host, port, server_text, sizeof server_text);
+    print_local_address(client_socket, server_text);
+
+    /* 3. Send the message's bytes as they are (C strings are already bytes: no encode).
+     *    Python: tcp_client_socket.send(send_data.encode("utf-8")) */
+    send_message(client_socket, server_text, message);
+
+    /* 4. Receive: ONE recv of at most 1024 bytes is the reply (the notes' assumption, see
+     *    the top of the file). Python: recv_data = tcp_client_socket.recv(1024) */
+    count = receive_reply(client_socket, server_text, reply, sizeof reply);
+    /*    Python: print(recv_data); print(recv_data.decode("utf-8")) */
+    print_reply(reply, count);
+
+    /* 5. Close: our FIN ends our half of the connection. Python: tcp_client_socket.close() */
+    close(client_socket);
+    return 0;
+}
+
+/* Steps 0-2. Fix 1: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and
+ * a name may have several addresses: try each in turn; Python hides this inside connect().
+ * Returns the connected socket, with "ADDRESS port N" of the server in server_text; if
+ * every address fails, reports the last failure and exits 1. */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size)
+{
+    struct addrinfo hints, *results, *ai;
+    int client_socket = -1, rc, saved_errno = 0;
+    const char *failed_call = "connect";
+
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -82,19 +120,17 @@ int main(int argc, char *argv[])
     if (rc != 0)
         fail("getaddrinfo", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 
+    server_text[0] = '\0';
     for (ai = results; ai != NULL; ai = ai->ai_next) {
-        format_address(ai->ai_addr, ai->ai_addrlen, server_text, sizeof server_text);
-        /* 1. Create the socket: a TCP (SOCK_STREAM) socket of this address's family.
-         *    Python: tcp_client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
+        format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
+        /* 1. Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
         client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (client_socket == -1) {
             saved_errno = errno; /* close() below could change errno: keep the reason */
             failed_call = "socket";
             continue;
         }
-        /* 2. Connect: the kernel picks a free local port for us (no bind: clients don't
-         *    bind) and runs the three-way handshake; connect returns once it is done.
-         *    Python: tcp_client_socket.connect((server_ip, server_port)) */
+        /* 2. Connect: the three-way handshake; connect returns once it is done. */
         if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
             break;
         saved_errno = errno;
@@ -105,53 +141,69 @@ int main(int argc, char *argv[])
     freeaddrinfo(results);
     if (client_socket == -1) /* every address failed: report the last failure */
         fail(failed_call, server_text, strerror(saved_errno));
+    return client_socket;
+}
 
-    /* Which local address and port did the OS choose? getsockname asks the kernel: an
-     * ephemeral port, different each run. Python: tcp_client_socket.getsockname() */
+/* Which local address and port did the OS choose? getsockname asks the kernel: an
+ * ephemeral port, different each run. Python: tcp_client_socket.getsockname() */
+static void print_local_address(int client_socket, const char *server_text)
+{
+    struct sockaddr_storage local_address;
+    socklen_t local_length = sizeof local_address;
+    char local_text[ADDRESS_TEXT];
+
     if (getsockname(client_socket, (struct sockaddr *)&local_address, &local_length) == -1)
         fail("getsockname", server_text, strerror(errno));
     format_address((struct sockaddr *)&local_address, local_length, local_text,
                    sizeof local_text);
     printf("Connected to %s from %s\n", server_text, local_text);
+}
 
-    /* 3. Send the message's bytes as they are (C strings are already bytes: no encode).
-     *    send() may take only part of them, so send_all loops (Python: sendall).
-     *    Python: tcp_client_socket.send(send_data.encode("utf-8")) */
+/* Step 3. send() may take only part of the bytes, so send_all loops (Python: sendall). */
+static void send_message(int client_socket, const char *server_text, const char *message)
+{
     if (send_all(client_socket, message, strlen(message)) == -1)
         fail("send", server_text, strerror(errno));
     printf("Sent %zu bytes: ", strlen(message));
     print_escaped((const unsigned char *)message,
                   strip_ending((const unsigned char *)message, strlen(message)));
     putchar('\n');
+}
 
-    /* 4. Receive: ONE recv of at most 1024 bytes is the reply (the notes' assumption, see
-     *    the top of the file). 0 means the server closed without a word.
-     *    Python: recv_data = tcp_client_socket.recv(1024) */
+/* Step 4: one recv, tried again if a signal interrupted it. 0 means the server closed. */
+static size_t receive_reply(int client_socket, const char *server_text, unsigned char *reply,
+                            size_t size)
+{
+    ssize_t count;
+
     do
-        count = recv(client_socket, reply, sizeof reply, 0);
+        count = recv(client_socket, reply, size, 0);
     while (count == -1 && errno == EINTR);
     if (count == -1)
         fail("recv", server_text, strerror(errno));
+    return (size_t)count;
+}
 
-    /* The reply twice: the bytes that crossed the network (Python: print(recv_data)), then
-     * as text (Python: print(recv_data.decode("utf-8"))). C has no decode step: the bytes
-     * go to the terminal, which shows UTF-8; print_escaped keeps out control bytes. */
-    printf("Received %zd bytes: ", count);
-    print_bytes_literal(reply, (size_t)count);
+/* The reply twice: the bytes that crossed the network (Python: print(recv_data)), then as
+ * text (Python: print(recv_data.decode(...))). */
+static void print_reply(const unsigned char *reply, size_t count)
+{
+    printf("Received %zu bytes: ", count);
+    print_bytes_literal(reply, count);
     putchar('\n');
+    /* Fix 5: recv returning 0 is the server closing, not an empty reply; a full buffer may
+     * have left the rest of a longer reply unread. Say so. */
     if (count == 0) {
         printf("(recv returned 0: the server closed the connection without replying)\n");
     } else {
+        /* Fixes 3 and 4: no decode step that can fail, and no byte reaches the terminal
+         * raw: well-formed UTF-8 as it is, control bytes and the rest as \xhh. */
         fputs("As text: ", stdout);
-        print_escaped(reply, strip_ending(reply, (size_t)count));
+        print_escaped(reply, strip_ending(reply, count));
         putchar('\n');
     }
     if (count == RECV_SIZE)
         printf("(%d bytes: the buffer was full; the rest, if any, was not read)\n", RECV_SIZE);
-
-    /* 5. Close: our FIN ends our half of the connection. Python: tcp_client_socket.close() */
-    close(client_socket);
-    return 0;
 }
 
 /* Print bytes the way Python prints a bytes object: b'...' with \n, \t, \r, \\ and \xhh

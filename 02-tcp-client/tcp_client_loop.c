@@ -14,17 +14,24 @@
  * The notes' message model: one recv(1024) is one message. It holds for one short message
  * per turn on a quiet connection, and breaks when bytes arrive in pieces or merged (a long
  * reply, a server that sends twice, a slow network): ../05-udp/stream_vs_datagram measures
- * the merge. So a typed line over 1024 bytes is refused (the server would read it as two
- * messages), and a reply that fills all 1024 bytes is shown with a note saying so.
- * What the previous version got wrong: it sent "\n" after each line and waited for a "\n"
- * in the reply, so against the notes' servers (bare replies) it waited for ever; fgets
- * lost what followed a NUL byte; a server's control bytes reached the terminal raw.
+ * the merge. A reply that fills all 1024 bytes is shown with a note saying so.
+ *
+ * What tcp_client_loop_basic.c gets wrong:
+ *  1. IPv4 numbers only: localhost, ::1 and names fail (exit 1). getaddrinfo, each address.
+ *  2. Port by atoi: "8989x" and 74525 (8989 + 65536) both reach 8989. Refused (exit 2).
+ *  3. Input that ends before "exit" ends it with EOFError, exit 1. Ends the session, exit 0.
+ *  4. Server gone: empty replies, then SIGPIPE kills it (exit 141, no word). Says so, exit 1.
+ *  5. An empty line sends nothing, then waits for a reply for ever. Ends the session.
+ *  6. A line over 1023 bytes goes as several messages, each answered. Refused, not sent.
+ *  7. What follows a NUL byte in a line is never sent (fgets, strlen). Sent: getline's length.
+ *  8. Prints replies raw: ESC[2J in one clears the terminal. Shown escaped.
  *
  * Try (two terminals):
  *   terminal 1:  ../03-tcp-server/dict_server 50007
  *   terminal 2:  ./tcp_client_loop localhost 50007     then type: how are u, how old are u, bye
  *
- * See also: tcp_client.c (one message), ../03-tcp-server/dict_server.c (its server).
+ * See also: tcp_client_loop_basic.c (version 1), tcp_client.c (one message),
+ * ../03-tcp-server/dict_server.c (its server).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -42,10 +49,16 @@
 #define MESSAGE_MAX 1024  /* Python: recv(1024); also the longest line we send */
 #define ADDRESS_TEXT 160  /* "address port N" for any IPv6 address and scope */
 
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size); /* steps 0-2: a connected socket */
+static ssize_t read_line(char **line, size_t *capacity); /* input(): length, -1 at the end */
+static int stops_the_loop(const char *line, size_t length); /* exit, empty line */
+static void send_message(int client_socket, const char *server_text, const char *line,
+                         size_t length); /* step 3: the whole line */
+static void receive_reply(int client_socket, const char *server_text); /* step 4, printed */
+static void server_gone(const char *server_text, int error); /* one line, exit 1 */
 static void parse_arguments(int argc, char *argv[], const char **host,
                             const char **port); /* -h, checks; or exit 2 */
-static int stops_the_loop(const char *line, size_t length); /* exit, empty line */
-static void server_gone(const char *server_text, int error); /* one line, exit 1 */
 static void usage_error(const char *format, const char *text); /* one line, exit 2 */
 static void fail(const char *call, const char *address, const char *reason); /* exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
@@ -57,104 +70,43 @@ static void print_escaped(const unsigned char *bytes, size_t length); /* safe to
 int main(int argc, char *argv[])
 {
     const char *host, *port;
-    char server_text[ADDRESS_TEXT] = "";
-    struct addrinfo hints, *results, *ai;
-    int client_socket = -1, rc, saved_errno = 0;
-    const char *failed_call = "connect";
-    char *line = NULL;          /* the typed line: getline makes it as long as needed */
+    char server_text[ADDRESS_TEXT], *line = NULL; /* line: getline makes it long enough */
     size_t capacity = 0;
     ssize_t typed;
-    unsigned char reply[MESSAGE_MAX];
+    int client_socket;
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* pipes and tests see each line at once */
-    /* Sending to a server that has gone raises SIGPIPE, whose default action kills us
-     * silently; ignored, send() fails with EPIPE instead and we can say what happened. */
+    /* Fix 4: sending to a server that has gone raises SIGPIPE, whose default action kills
+     * us silently; ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
+    /* Fix 2: HOST PORT, the port checked digit by digit (no atoi). */
     parse_arguments(argc, argv, &host, &port);
 
-    /* 0. Find the server's addresses (IPv4 and IPv6 alike); Python does this in connect. */
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    rc = getaddrinfo(host, port, &hints, &results);
-    if (rc != 0)
-        fail("getaddrinfo", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-
-    for (ai = results; ai != NULL; ai = ai->ai_next) {
-        format_address(ai->ai_addr, ai->ai_addrlen, server_text, sizeof server_text);
-        /* 1. Create the socket. Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
-        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (client_socket == -1) {
-            saved_errno = errno; /* close() below could change errno: keep the reason */
-            failed_call = "socket";
-            continue;
-        }
-        /* 2. Connect (the three-way handshake; the OS picks our port: clients don't bind).
-         *    Python: s.connect((server_ip, server_port)) */
-        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
-        saved_errno = errno;
-        failed_call = "connect";
-        close(client_socket);
-        client_socket = -1;
-    }
-    freeaddrinfo(results);
-    if (client_socket == -1)
-        fail(failed_call, server_text, strerror(saved_errno)); /* the last address's failure */
+    /* 0. Find the server's addresses, 1. create a socket, 2. connect: for each address in
+     *    turn until one connects. The OS picks our port (clients don't bind).
+     *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+     *            s.connect((server_ip, server_port)) */
+    client_socket = connect_to_first_address(host, port, server_text, sizeof server_text);
     printf("Connected to server\n");
 
-    for (;;) {
-        ssize_t count;
-
-        if (isatty(STDIN_FILENO)) { /* a prompt helps at a keyboard; in a pipe it is noise */
-            fputs("> ", stdout);
-            fflush(stdout);
-        }
-        /* Python: data = input(). getline returns the length, so a NUL byte in the line
-         * is sent like any other byte (strlen would stop there). -1: end of input. */
-        typed = getline(&line, &capacity, stdin);
-        if (typed == -1)
+    for (;;) { /* Python: while True: */
+        /* Python: data = input(). Fix 3: the end of input (-1) ends the session. */
+        typed = read_line(&line, &capacity);
+        if (typed == -1 || stops_the_loop(line, (size_t)typed)) /* if data == "exit": break */
             break;
-        typed = (ssize_t)strip_ending((unsigned char *)line, (size_t)typed);
-        if (stops_the_loop(line, (size_t)typed)) /* Python: if data == "exit": break */
-            break;
+        /* Fix 6: one recv(1024) there is one message: a longer line would be two replies. */
         if (typed > MESSAGE_MAX) {
             fprintf(stderr, "%s: line of %zd bytes not sent: a message is at most %d bytes "
                     "(one recv(%d) on the other side)\n", PROGRAM, typed, MESSAGE_MAX,
                     MESSAGE_MAX);
             continue;
         }
-
         /* 3. Send the line as typed, without its newline: one send is one message.
          *    Python: s.send(data.encode("utf-8")) */
-        if (send_all(client_socket, line, (size_t)typed) == -1) {
-            if (errno == EPIPE || errno == ECONNRESET)
-                server_gone(server_text, errno);
-            fail("send", server_text, strerror(errno));
-        }
-
+        send_message(client_socket, server_text, line, (size_t)typed);
         /* 4. Receive the reply: ONE recv of at most 1024 bytes is the whole reply (the
          *    notes' assumption, see the top of the file). Python: data = s.recv(1024) */
-        /*    A reply that is only a line ending is the tail of the last one (`nc -C` on
-         *    the other side writes a line's text and its "\r\n" separately): skip it. */
-        do
-            count = recv(client_socket, reply, sizeof reply, 0);
-        while ((count == -1 && errno == EINTR) ||
-               (count > 0 && strip_ending(reply, (size_t)count) == 0));
-        if (count == -1 && errno == ECONNRESET)
-            server_gone(server_text, errno);
-        if (count == -1)
-            fail("recv", server_text, strerror(errno));
-        if (count == 0) /* recv returns 0: the server closed its side */
-            server_gone(server_text, 0);
-        fputs("Server: ", stdout); /* Python: print(data.decode()) */
-        print_escaped(reply, strip_ending(reply, (size_t)count));
-        putchar('\n');
-        if (count == MESSAGE_MAX)
-            printf("(%d bytes: the buffer was full; the rest, if any, arrives as the next "
-                   "reply)\n", MESSAGE_MAX);
-
+        receive_reply(client_socket, server_text);
         /* The notes' dictionary client stops after "bye": the server answers and closes. */
         if (typed == 3 && memcmp(line, "bye", 3) == 0)
             break;
@@ -166,11 +118,112 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* "exit" (Python: if data == "exit") and an empty line (the notes' Msg>> client) end the
- * session without sending anything. The length counts: "exit\0x" is not "exit". */
+/* Steps 0-2. Fix 1: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and
+ * a name may have several addresses: try each in turn; Python hides this inside connect().
+ * Returns the connected socket, with "ADDRESS port N" of the server in server_text; if
+ * every address fails, reports the last failure and exits 1. */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size)
+{
+    struct addrinfo hints, *results, *ai;
+    int client_socket = -1, rc, saved_errno = 0;
+    const char *failed_call = "connect";
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0)
+        fail("getaddrinfo", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+
+    server_text[0] = '\0';
+    for (ai = results; ai != NULL; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
+        /* 1. Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
+        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (client_socket == -1) {
+            saved_errno = errno; /* close() below could change errno: keep the reason */
+            failed_call = "socket";
+            continue;
+        }
+        /* 2. Connect: the three-way handshake; connect returns once it is done. */
+        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved_errno = errno;
+        failed_call = "connect";
+        close(client_socket);
+        client_socket = -1;
+    }
+    freeaddrinfo(results);
+    if (client_socket == -1) /* every address failed: report the last failure */
+        fail(failed_call, server_text, strerror(saved_errno));
+    return client_socket;
+}
+
+/* Python: data = input(). A prompt at a keyboard (in a pipe it is noise), then one line
+ * without its "\n" or "\r\n". Fix 7: getline returns the length, so a NUL byte in the line
+ * is sent like any other byte (strlen would stop there). -1: the end of input. */
+static ssize_t read_line(char **line, size_t *capacity)
+{
+    ssize_t typed;
+
+    if (isatty(STDIN_FILENO)) {
+        fputs("> ", stdout);
+        fflush(stdout);
+    }
+    typed = getline(line, capacity, stdin);
+    if (typed == -1)
+        return -1;
+    return (ssize_t)strip_ending((unsigned char *)*line, (size_t)typed);
+}
+
+/* "exit" (Python: if data == "exit") and, Fix 5, an empty line (the notes' Msg>> client)
+ * end the session without sending anything: zero bytes would reach no server, and the
+ * recv after them would wait for ever. The length counts: "exit\0x" is not "exit". */
 static int stops_the_loop(const char *line, size_t length)
 {
     return length == 0 || (length == 4 && memcmp(line, "exit", 4) == 0);
+}
+
+/* Step 3: every byte of the line (send_all loops: Python's sendall). Fix 4: a server that
+ * has gone makes send fail with EPIPE or ECONNRESET: say so. */
+static void send_message(int client_socket, const char *server_text, const char *line,
+                         size_t length)
+{
+    if (send_all(client_socket, line, length) == -1) {
+        if (errno == EPIPE || errno == ECONNRESET)
+            server_gone(server_text, errno);
+        fail("send", server_text, strerror(errno));
+    }
+}
+
+/* Step 4: one recv, printed as "Server: REPLY". A reply that is only a line ending is the
+ * tail of the last one (`nc -C` on the other side writes a line's text and its "\r\n"
+ * separately): skip it. Fix 4: recv returning 0 (or a reset) is the server gone, not an
+ * empty reply. */
+static void receive_reply(int client_socket, const char *server_text)
+{
+    unsigned char reply[MESSAGE_MAX];
+    ssize_t count;
+
+    do
+        count = recv(client_socket, reply, sizeof reply, 0);
+    while ((count == -1 && errno == EINTR) ||
+           (count > 0 && strip_ending(reply, (size_t)count) == 0));
+    if (count == -1 && errno == ECONNRESET)
+        server_gone(server_text, errno);
+    if (count == -1)
+        fail("recv", server_text, strerror(errno));
+    if (count == 0) /* recv returns 0: the server closed its side */
+        server_gone(server_text, 0);
+    /* Python: print(data.decode()). Fix 8: no byte reaches the terminal raw. */
+    fputs("Server: ", stdout);
+    print_escaped(reply, strip_ending(reply, (size_t)count));
+    putchar('\n');
+    if (count == MESSAGE_MAX)
+        printf("(%d bytes: the buffer was full; the rest, if any, arrives as the next "
+               "reply)\n", MESSAGE_MAX);
 }
 
 /* The server went away: recv returned 0 (error 0), or its kernel answered with a reset

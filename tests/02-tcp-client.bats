@@ -40,11 +40,12 @@ setup_file() {
   #   binary    the first message gets bytes that are not text, then the peer closes
   #   close     the first message gets no answer: the peer closes (a FIN)
   #   reset     the first message gets no answer: the peer resets (SO_LINGER 0, an RST)
+  #   bytes HEX every message gets the bytes HEX (in hex) as its answer
   cat >"$BATS_FILE_TMPDIR/peer.py" <<'EOF'
 import socket, struct, sys, time
 
 mode = sys.argv[1]
-size = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+size = int(sys.argv[2]) if len(sys.argv) > 2 and mode != "bytes" else 0
 server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 server.bind(("::", 0))
@@ -71,6 +72,8 @@ while True:
                 conn.sendall(b"y" * size)
             elif mode == "count" and total >= size:
                 conn.sendall(b"got %d bytes" % total)
+            elif mode == "bytes":
+                conn.sendall(bytes.fromhex(sys.argv[2]))
             elif mode == "binary":
                 conn.sendall(b"\x00\x01 it's \"raw\" \\ \t\r\n\x7f\x80\xff end")
                 break
@@ -185,7 +188,7 @@ As text: ok, the problem is being handled..."
   assert_line $'Sent 19 bytes: say "hi"\\t你好\\x1b[2J'
   assert_line "Received 19 bytes: b'say \"hi\"\\t\\xe4\\xbd\\xa0\\xe5\\xa5\\xbd\\x1b[2J'"
   assert_line $'As text: say "hi"\\t你好\\x1b[2J'
-  # The bytes of the README's Things to try, 9: no screen cleared, no beep.
+  # The bytes of the README's tcp_client fix 4, and \xff: no screen cleared, no beep.
   run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" $'\e[2J\ahi\xff'
   assert_line "Received 8 bytes: b'\\x1b[2J\\x07hi\\xff'"
   assert_line "As text: \\x1b[2J\\x07hi\\xff"
@@ -818,7 +821,178 @@ client left"
   assert_equal "hello ('127.0.0.1', PORT)" "$(sed -n 2p <<<"$log")" "the server's second line"
   # The README shows the two runs, one after the other, and the lines typed.
   assert_equal "$(transcript tcp-client-loop-basic)" "$python_output"$'\n'"$output"
-  assert_equal "\$ printf 'hello\\nhow are u\\nexit\\n' | python3 ../tests/peers/notes_loop_client.py 127.0.0.1 9090
-\$ printf 'hello\\nhow are u\\nexit\\n' | ./tcp_client_loop_basic 127.0.0.1 9090" \
+  local shown=9090 # the notes' port, as the README shows it (the test used port 0)
+  assert_equal "\$ printf 'hello\\nhow are u\\nexit\\n' | python3 ../tests/peers/notes_loop_client.py 127.0.0.1 $shown
+\$ printf 'hello\\nhow are u\\nexit\\n' | ./tcp_client_loop_basic 127.0.0.1 $shown" \
     "$(readme_transcript 02-tcp-client tcp-client-loop-basic | grep '^\$ ')" "the README's commands"
+}
+
+# ==== fixes: what version 1 gets wrong, shown (issue 20)
+# Each test runs version 1 and sees the failure, then version 2 the same way and sees it
+# hold; "fix N" is the number in the header of tcp_client.c or tcp_client_loop.c. Fixes 1
+# and 2 are the same in both clients: one test each runs all four programs.
+
+# peer_heard_from N LINES: once N clients have left the peer, its log after the first line
+# is LINES.
+peer_heard_from() {
+  wait_for_count "$SERVER_LOG" '^client left$' "$1" "$T"
+  assert_equal "$2" "$(tail -n +2 "$SERVER_LOG")" "what the peer received"
+}
+
+@test "fix 1 (both clients): the _basic clients cannot reach localhost or ::1 (exit 1); tcp_client and tcp_client_loop reach the server through both" {
+  local host
+  start_peer echo
+  for host in localhost ::1; do
+    run -1 --separate-stderr timeout "$T" "$CLIENT_BASIC" "$host" "$SERVER_PORT"
+    assert_equal "" "$output" "tcp_client_basic's stdout"
+    run -1 --separate-stderr timeout "$T" "$LOOP_BASIC" "$host" "$SERVER_PORT" <<<exit
+    assert_equal "" "$output" "tcp_client_loop_basic's stdout"
+    run -0 timeout "$T" "$CLIENT" "$host" "$SERVER_PORT" "to $host"
+    assert_equal "As text: to $host" "${lines[3]}"
+    run -0 timeout "$T" "$LOOP" "$host" "$SERVER_PORT" <<<"by $host"
+    assert_output "Connected to server
+Server: by $host"
+  done
+  # Only version 2 got through.
+  peer_heard_from 4 "got b'to localhost'
+client left
+got b'by localhost'
+client left
+got b'to ::1'
+client left
+got b'by ::1'
+client left"
+}
+
+@test "fix 2 (both clients): the _basic clients take port 'Px' and P+65536 for P and reach the server; tcp_client and tcp_client_loop refuse both (exit 2)" {
+  local port program
+  start_peer echo
+  for port in "${SERVER_PORT}x" $((SERVER_PORT + 65536)); do
+    run -0 timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$port"
+    assert_equal "The data of the receiving server is: Hello, server, I'm client Xiaohei!" "${lines[1]}"
+    run -0 timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$port" <<<"port $port"$'\nexit'
+    assert_equal "Please enter the data to send:Received data: port $port" "${lines[0]}"
+    for program in tcp_client tcp_client_loop; do
+      run --separate-stderr timeout "$T" "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 "$port"
+      assert_usage_error "$program"
+      assert_equal "$program: bad port '$port': expected a number from 1 to 65535" "$stderr"
+    done
+  done
+}
+
+@test "fix 3: tcp_client_basic decodes as GBK: the UTF-8 reply 'ok 你' ends it, status 1, its text unseen; tcp_client shows 'ok 你'" {
+  start_peer bytes 6f6b20e4bda0
+  run -1 --separate-stderr timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_output "b'ok \\xe4\\xbd\\xa0'"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "As text: ok 你" "${lines[3]}"
+}
+
+@test "fix 4: tcp_client_basic prints a reply's ESC[2J and BEL raw in its text line (screen cleared, a beep); tcp_client escapes them" {
+  start_peer bytes 1b5b324a076869
+  run -0 timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_output "b'\\x1b[2J\\x07hi'
+The data of the receiving server is: "$'\e[2J\ahi'
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "As text: \\x1b[2J\\x07hi" "${lines[3]}"
+}
+
+@test "fix 5: tcp_client_basic shows 1024 bytes of a 1500-byte reply, and no reply at all, as if whole; tcp_client says which" {
+  local ys
+  ys=$(printf 'y%.0s' {1..1024})
+  start_peer long 1500
+  run -0 timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_output "b'$ys'
+The data of the receiving server is: $ys"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "(1024 bytes: the buffer was full; the rest, if any, was not read)" "${lines[4]}"
+  stop_pid "$SERVER_PID"
+  start_peer close
+  run -0 timeout "$T" "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_output "b''
+The data of the receiving server is: "
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "(recv returned 0: the server closed the connection without replying)" "${lines[3]}"
+}
+
+@test "fix 3: tcp_client_loop_basic ends with EOFError, status 1, when input ends before exit; tcp_client_loop ends the session, status 0" {
+  start_peer echo
+  run -1 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<hello
+  assert_equal "EOFError: EOF when reading a line" "$stderr"
+  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<hello
+  assert_equal "" "$stderr" "stderr"
+  assert_output "Connected to server
+Server: hello"
+}
+
+@test "fix 4: tcp_client_loop_basic shows a closed server as empty replies, then dies of SIGPIPE (status 141); tcp_client_loop says the server closed, exit 1" {
+  start_peer close
+  run -141 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" < <(printf 'line %s\n' {1..9})
+  assert_equal "" "$stderr" "stderr: nothing said"
+  assert_equal "Please enter the data to send:Received data: " "${lines[0]}" "the first reply"
+  assert_equal "Please enter the data to send:Received data: " "${lines[1]}" "the second reply"
+  run -1 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'line %s\n' {1..9})
+  assert_output "Connected to server"
+  assert_equal "tcp_client_loop: the server 127.0.0.1 port $SERVER_PORT closed the connection" "$stderr"
+}
+
+@test "fix 5: tcp_client_loop_basic sends nothing for an empty line, then waits for a reply for ever (exit never read); tcp_client_loop stops there, status 0" {
+  local input="$BATS_TEST_TMPDIR/input" log="$BATS_TEST_TMPDIR/basic.log" client rc=0
+  printf 'hello\n\nexit\n' >"$input"
+  start_peer echo
+  start_bg_from "$input" "$log" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT"
+  client=$BG_PID
+  # Its second prompt is out: it has the empty line. Still there 0.3 s later, nothing more.
+  wait_for_count "$log" 'send:' 2 "$T"
+  wait_for_exit "$client" 0.3 2>/dev/null || rc=$?
+  assert_equal 124 "$rc" "tcp_client_loop_basic still running"
+  assert_equal "Please enter the data to send:Received data: hello
+Please enter the data to send:" "$(<"$log")" "tcp_client_loop_basic's output"
+  stop_pid "$client"
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <"$input"
+  assert_output "Connected to server
+Server: hello"
+  peer_heard_from 2 "got b'hello'
+client left
+got b'hello'
+client left"
+}
+
+@test "fix 6: tcp_client_loop_basic sends a 1500-byte line as two messages (1023 + 477), two replies; tcp_client_loop refuses it, sends nothing" {
+  local long
+  long=$(printf 'x%.0s' {1..1500})
+  start_peer echo
+  run -0 timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<"$long"$'\nexit'
+  assert_output "Please enter the data to send:Received data: ${long:0:1023}
+Please enter the data to send:Received data: ${long:1023}
+Please enter the data to send:"
+  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<"$long"$'\nexit'
+  assert_output "Connected to server"
+  assert_equal "tcp_client_loop: line of 1500 bytes not sent: a message is at most 1024 bytes (one recv(1024) on the other side)" "$stderr"
+  peer_heard_from 2 "got b'${long:0:1023}'
+got b'${long:1023}'
+client left
+client left"
+}
+
+@test "fix 7: tcp_client_loop_basic sends 'a' for the line 'a<NUL>b' (the rest lost); tcp_client_loop sends all three bytes" {
+  start_peer echo
+  run -0 timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" < <(printf 'a\0b\nexit\n')
+  assert_equal "Please enter the data to send:Received data: a" "${lines[0]}"
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'a\0b\nexit\n')
+  assert_output 'Connected to server
+Server: a\x00b'
+  peer_heard_from 2 "got b'a'
+client left
+got b'a\\x00b'
+client left"
+}
+
+@test "fix 8: tcp_client_loop_basic prints a reply's ESC[2J and BEL raw (screen cleared, a beep); tcp_client_loop escapes them" {
+  start_peer echo
+  run -0 timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<$'hi\e[2J\a\nexit'
+  assert_equal $'Please enter the data to send:Received data: hi\e[2J\a' "${lines[0]}"
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<$'hi\e[2J\a\nexit'
+  assert_output 'Connected to server
+Server: hi\x1b[2J\x07'
 }
