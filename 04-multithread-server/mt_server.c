@@ -9,19 +9,24 @@
  * "ok, the problem is being handled: MESSAGE".
  * The notes' message model: one recv(1024) is one message. One trailing "\r\n" or "\n" is
  * stripped and the reply ends the same way: bare for the notes' Python, a line for nc,
- * telnet and load_client. It holds for one short message per turn on a quiet connection;
- * bytes that arrive in pieces or merged (over 1024 bytes, two sends in a row, a slow
- * network) make other messages: a full 1024-byte recv is answered as it is and logged as
- * such; a line ending alone (nc -C sends it apart) is echoed to end the last reply's line.
- * See ../05-udp/stream_vs_datagram: three sends, one recv of 11 bytes.
- * What the previous version got wrong: 03-tcp-server/dict_server serves one client at a
- * time; a second client connects (the kernel queues it) and waits until the first leaves.
+ * telnet and load_client. Bytes that arrive in pieces or merged (over 1024 bytes, two sends
+ * in a row) make other messages: README, "One recv(1024), one message".
+ *
+ * What mt_server_basic.c gets wrong:
+ *  1. A client gone before its replies: SIGPIPE kills it (exit 141), every client with it. Ignored.
+ *  2. No client limit: past ulimit -n of them, accept fails: exit 1. A fitted limit: "server busy".
+ *  3. Out of descriptors anyway (inherited ones): EMFILE ends it too. A spare one: "server busy".
+ *  4. Prints a client's bytes raw: ESC[2J in a message clears the terminal. Shown escaped.
+ *  5. Replies end without a newline: a line client's replies run together. The message, its ending.
+ *  6. IPv4 only: a client of ::1 is refused. One IPv6 socket takes both families.
+ *  7. Port by atoi: 65536 listens on a port the OS picks. Refused (exit 2).
+ *  8. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. Hang up, wait, "Served N".
  *
  * Try:  terminal 1: ./mt_server 9090
  *       terminal 2: ../02-tcp-client/tcp_client_loop localhost 9090   (and a 3rd, a 4th)
  *       or:         ./load_client -c 100 -n 100 localhost 9090
- * See also: load_client.c, ../03-tcp-server/dict_server.c, ../06-chat/chatroom_server.c
- * (every client in one thread, with poll), README.md (`make bench`).
+ * See also: mt_server_basic.c (version 1), load_client.c, ../03-tcp-server/dict_server.c,
+ * ../06-chat/chatroom_server.c (every client in one thread, with poll), README.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE  /* NI_MAXHOST, NI_MAXSERV (glibc) */
@@ -76,7 +81,7 @@ static int spare_fd = -1;    /* closed when accept() runs out of descriptors */
 static void accept_client(int server_socket);      /* 5. accept, start its thread */
 static void *handle_client(void *argument);        /* 6. the client's thread: recv, answer */
 static int answer_message(struct client *client, size_t length); /* log it, send reply */
-static void stop_serving(void);                    /* 7. hang up on everyone, wait, count */
+static void stop_serving(int server_socket);       /* 7. close it, hang up on everyone, wait */
 /* Plumbing, after the lesson: */
 static long parse_arguments(int argc, char *argv[]); /* options; returns the port */
 static void prepare_process(void);  /* SIGPIPE, SIGINT/SIGTERM, descriptor limit */
@@ -90,19 +95,18 @@ static void die(const char *what);                 /* "mt_server: WHAT: reason",
 int main(int argc, char *argv[])
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* each log line leaves at once, also into a pipe */
-    long port = parse_arguments(argc, argv);
-    prepare_process();
+    long port = parse_arguments(argc, argv); /* Fix 7: digits only, 0-65535, or exit 2 */
+    prepare_process(); /* Fix 1: SIGPIPE ignored. Fix 2: the client limit fits ulimit -n. */
 
     /* 1. Create the socket. Python: server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-     *    IPv6 with IPV6_V6ONLY off takes IPv4 clients too (as ::ffff:a.b.c.d); where IPv6
-     *    is missing, a plain IPv4 socket. */
+     *    Fix 6: IPv6 with IPV6_V6ONLY off takes IPv4 clients too (as ::ffff:a.b.c.d); where
+     *    IPv6 is missing, a plain IPv4 socket. */
     int family = AF_INET6, on = 1, off = 0;
     int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
-    if (server_socket < 0) {
-        family = AF_INET;
-        if ((server_socket = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-            die("socket");
-    }
+    if (server_socket < 0) /* no IPv6 on this machine */
+        server_socket = socket(family = AF_INET, SOCK_STREAM, 0);
+    if (server_socket < 0)
+        die("socket");
     if (family == AF_INET6)
         setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
 
@@ -118,15 +122,13 @@ int main(int argc, char *argv[])
     struct sockaddr *bound =
         family == AF_INET6 ? (struct sockaddr *)&any6 : (struct sockaddr *)&any4;
     socklen_t bound_length = family == AF_INET6 ? sizeof any6 : sizeof any4;
-    if (bind(server_socket, bound, bound_length) != 0) {
-        char what[32];
-        snprintf(what, sizeof what, "bind port %ld", port);
+    char what[32]; /* "bind port 9090": what failed, if it does */
+    snprintf(what, sizeof what, "bind port %ld", port);
+    if (bind(server_socket, bound, bound_length) != 0)
         die(what);
-    }
 
-    /* 4. Listen. The notes use 128; a load test opens 1,000 connections at once, and a
-     *    full queue drops handshakes (those clients retry a second later).
-     *    Python: server.listen(128) */
+    /* 4. Listen. Python: server.listen(128); 1024 here: a load test opens 1,000 connections
+     *    at once, and a full queue drops handshakes (those clients retry a second later). */
     if (listen(server_socket, 1024) != 0 || getsockname(server_socket, bound, &bound_length) != 0)
         die("listen");
     printf("Listening on port %d\n%s", ntohs(family == AF_INET6 ? any6.sin6_port : any4.sin_port),
@@ -137,10 +139,7 @@ int main(int argc, char *argv[])
      *                threading.Thread(target=handle, args=(...), daemon=True).start() */
     while (!stop_requested)
         accept_client(server_socket);
-
-    /* 7. Stop: nobody new, hang up on the clients still here, wait for their threads. */
-    close(server_socket);
-    stop_serving();
+    stop_serving(server_socket); /* 7. Fix 8: nobody new, hang up on everyone, wait, count */
     return 0;
 }
 
@@ -150,7 +149,7 @@ static void accept_client(int server_socket)
     struct sockaddr_storage peer;
     socklen_t peer_length = sizeof peer;
     int client_socket = accept(server_socket, (struct sockaddr *)&peer, &peer_length);
-    if (client_socket < 0) {
+    if (client_socket < 0) { /* Fix 3: out of descriptors, accept_failed turns it away */
         if (errno != EINTR && errno != ECONNABORTED) /* a signal, or a client that gave up */
             accept_failed(server_socket);
         return;
@@ -158,7 +157,7 @@ static void accept_client(int server_socket)
     char address[ADDRESS_SIZE];
     format_address((struct sockaddr *)&peer, peer_length, address);
 
-    /* The limit: every client costs a thread and a descriptor; see the README. */
+    /* Fix 2: the limit. Every client costs a thread and a descriptor; see the README. */
     pthread_mutex_lock(&clients_lock);
     bool full = active_clients >= max_clients;
     pthread_mutex_unlock(&clients_lock);
@@ -202,7 +201,7 @@ static void accept_client(int server_socket)
     int rc = pthread_create(&thread, &attributes, handle_client, client);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     pthread_attr_destroy(&attributes);
-    if (rc != 0) { /* too many threads for the system: undo, and say we are full */
+    if (rc != 0) { /* Fix 2: too many threads for the system: undo, say we are full */
         fprintf(stderr, "%s: pthread_create: %s\n", PROGRAM, strerror(rc));
         pthread_mutex_lock(&clients_lock);
         if (client->next)
@@ -228,7 +227,7 @@ static void *handle_client(void *argument)
         if (received <= 0) /* 0: the client closed (Python: if not data: break); -1: reset */
             break;
         if (answer_message(client, (size_t)received) != 0)
-            break; /* the client is gone */
+            break; /* Fix 1: the client is gone (EPIPE, no SIGPIPE): only its thread ends */
     }
     /* Leave: out of the list first (so shutdown never touches a closed socket), close,
      * say so, and only then count out (so that "Served N clients" comes last). */
@@ -251,7 +250,8 @@ static void *handle_client(void *argument)
 }
 
 /* One message of LENGTH bytes is in client->message: strip one "\r\n" or "\n", log it,
- * and send the reply with the same ending. -1 if the client is gone. */
+ * and send the reply with the same ending (Fix 5: a line gets a line back, so a line
+ * client's replies never run together). -1 if the client is gone. */
 static int answer_message(struct client *client, size_t length)
 {
     /* A full buffer may hold only the start of a longer message: the rest is the next
@@ -272,7 +272,7 @@ static int answer_message(struct client *client, size_t length)
                    client->address);
         return send_all(client->socket, ending, strlen(ending));
     }
-    if (!quiet) /* Python: print(client_address, data.decode()) */
+    if (!quiet) /* Fix 4: escaped. Python: print(client_address, data.decode()) */
         log_message(client, length, full);
 
     /* Python: client_socket.send(("ok, the problem is being handled: " + data).encode())
@@ -284,11 +284,13 @@ static int answer_message(struct client *client, size_t length)
     return send_all(client->socket, client->reply, prefix + length + ending_length);
 }
 
-/* 7. Hang up on the clients still connected: shutdown() makes each thread's recv() return
- *    0, so it says "Client offline" and cleans up after itself. Wait up to 5 s for them:
- *    returning from main ends every thread at once, maybe in the middle of a line. */
-static void stop_serving(void)
+/* 7. Close the listening socket (nobody new), then hang up on the clients still connected:
+ *    shutdown() makes each thread's recv() return 0, so it says "Client offline" and cleans
+ *    up after itself. Wait up to 5 s for them: returning from main ends every thread at once,
+ *    maybe in the middle of a line. */
+static void stop_serving(int server_socket)
 {
+    close(server_socket);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += 5;
