@@ -463,8 +463,9 @@ _assert_usage_error() {
   [[ $stderr == "$1: "* ]] || { printf 'stderr should start with "%s: ", got: %s\n' "$1" "$stderr" >&2; return 1; }
 }
 
-# readme_transcript LESSON_DIR NAME: print the lines of the README block marked
+# readme_transcript LESSON_DIR NAME [FILE]: print the lines of the README block marked
 # `<!-- transcript: NAME -->` (the fenced block right after the marker, fences excluded).
+# FILE is the lesson's README.md unless given (README.zh.md: the Chinese guide).
 # Fails if there is no such block, so a renamed or deleted transcript fails its test.
 readme_transcript() { untraced _readme_transcript "$@"; }
 _readme_transcript() {
@@ -473,6 +474,6 @@ _readme_transcript() {
     state == 1 && /^```/ { state = 2; next }
     state == 2 && /^```/ { found = 1; exit }
     state == 2 { print }
-    END { exit !found }' "$ROOT/$1/README.md" ||
-    { echo "no transcript '$2' in $ROOT/$1/README.md" >&2; return 1; }
+    END { exit !found }' "$ROOT/$1/${3:-README.md}" ||
+    { echo "no transcript '$2' in $ROOT/$1/${3:-README.md}" >&2; return 1; }
 }
