@@ -4,25 +4,28 @@
  *
  * Usage: chat_client HOST PORT
  *
- * The notes' closing example (the chat client): connect, then loop: type a message, send
- * it, receive the reply, print it. We speak first. End of input (Ctrl-D) counts as typing
- * byebye. If the server goes away without byebye we say so and exit 1.
+ * The notes' chat client: connect, then loop: type a message, send it, receive the reply,
+ * print it. We speak first. The message model is the notes' own: what you type is sent as
+ * it is, with no newline (Python: s.send(input().encode())), and one recv(1024) is one
+ * reply. It holds for one short message per turn on a quiet connection, and breaks when
+ * bytes arrive in pieces or merged (a reply over 1024 bytes arrives as two; two sends in a
+ * row can arrive as one: 05-udp/stream_vs_datagram). The chat room client uses lines.
  *
- * The message model is the notes' own: what you type is sent as it is, with no newline
- * (Python: s.send(input().encode())), and one recv(1024) is one reply, with one trailing
- * "\r\n" or "\n" removed (so a line-based server such as nc works too). This holds for one
- * short message per turn on a quiet connection, and breaks when bytes arrive in pieces or
- * merged: a reply over 1024 bytes arrives as two, and two sends in a row can arrive as one
- * (05-udp/stream_vs_datagram: three sends, one recv of 11 bytes). The chat room
- * (chatroom_client.c) ends every message with a newline instead. A peer's bytes are printed
- * escaped (ESC as \x1b): a peer cannot clear or retitle your terminal.
+ * What chat_client_basic.c gets wrong:
+ *  1. Server gone without byebye: 0 bytes printed as a reply; input over, it spins. Exit 1.
+ *  2. Server gone, the next line typed kills it by SIGPIPE: exit 141, no word. Ignored.
+ *  3. End of input or an empty line sends nothing: both sides wait for ever. Sends byebye.
+ *  4. Prints the peer's bytes raw: ESC[2J in a reply clears the terminal. Shown escaped.
+ *  5. IPv4 only: HOST ::1 (or a name with only IPv6) fails. Tries every address of HOST.
+ *  6. A line server's "byebye\n" is not byebye: the chat goes on. One "\n" or "\r\n" stripped.
+ *  7. Port by atoi: "abc" tries port 0, "Connection refused". Refused (exit 2).
  *
  * Try:
  *   terminal 1: ./chat_server 12345
  *   terminal 2: ./chat_client localhost 12345
  *
- * See also: chat_server.c (the other side), chatroom_client.c (a room where anyone may speak
- * at any time), ../tests/peers/notes_chat_client.py (the notes' program, for chat_server).
+ * See also: chat_client_basic.c (version 1), chat_server.c (the other side),
+ * chatroom_client.c (anyone may speak at any time), ../tests/peers/notes_chat_client.py.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -44,7 +47,9 @@
     "server), then take turns, you first, until either side's message is byebye."
 #define BUFFER_SIZE 1024 /* the notes' recv(1024): one recv is one message */
 
-/* The helpers, in the order they appear below main. */
+/* The steps, in the order they appear below main, then the helpers. */
+static int take_turns(int client_socket, const char *peer); /* step 2: the exit status */
+static long receive_reply(int fd, const char *peer, char *reply); /* step 2d-2e; -1: over */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port);
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
 static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
@@ -60,27 +65,42 @@ static int send_all(int fd, const char *data, size_t length); /* send() until al
 int main(int argc, char *argv[])
 {
     const char *host, *port;
-    parse_arguments(argc, argv, &host, &port);
+    parse_arguments(argc, argv, &host, &port); /* Fix 7: PORT digits only, 1..65535 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a server that has gone raises SIGPIPE, which would kill us silently; ignored,
-     * send() fails with EPIPE instead and we can say what happened. */
+    /* Fix 2: sending to a server that has gone raises SIGPIPE, which kills us without a word;
+     * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
 
-    /* 1. Create a socket and connect, trying each address of HOST (IPv4 and IPv6) in turn,
-     *    as in lesson 02.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
+    /* 1. Create a socket and connect. Fix 5: connect_to tries each address of HOST, IPv4
+     *    and IPv6, in turn.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
     char peer[160];
     int client_socket = connect_to(host, port, peer, sizeof peer);
     if (client_socket < 0)
         return 1;
     printf("Connected to %s\n", peer);
 
-    /* 2. Take turns: we speak first, then wait for the server's answer, and so on. */
+    /* 2. Take turns: we speak first, then wait for the server's answer, until byebye. */
+    int status = take_turns(client_socket, peer);
+
+    /* 3. Close the connection.  Python: s.close() */
+    close(client_socket);
+    return status;
+}
+
+/* ---- The steps, one function each ---- */
+
+/* Step 2: type, send, receive, print, until byebye from either side. Returns the exit
+ * status: 0 for byebye, 1 if the server went away or a call failed. */
+static int take_turns(int client_socket, const char *peer)
+{
     char reply[BUFFER_SIZE];
     char *typed = NULL; /* getline's buffer, grown as needed */
     size_t typed_size = 0;
     int interactive = isatty(STDIN_FILENO), status = 0;
     for (;;) {
-        /* 2a. Type a message.  Python: msg = input('> ') */
+        /* 2a. Type a message.  Python: msg = input('> ')
+         *     Fix 3: an empty line is refused (read_typed_message): sent bare, it would be
+         *     no bytes at all, and both sides would wait for ever; end of input is byebye. */
         long typed_length = read_typed_message(&typed, &typed_size, interactive);
         const char *message = typed;
         if (typed_length < 0) {
@@ -101,42 +121,52 @@ int main(int argc, char *argv[])
             break;
         }
 
-        /* 2d. Receive the answer: whatever one recv returns.  Python: data = s.recv(1024) */
-        ssize_t received;
-        size_t length = 0;
-        do { /* a reply that is only a line ending is the tail of the last one (nc -C
-              * writes a line's text and its "\r\n" separately): not a turn, skip it */
-            received = recv(client_socket, reply, sizeof reply, 0);
-            length = received > 0 ? (size_t)received : 0;
-            strip_ending(reply, &length);
-        } while ((received < 0 && errno == EINTR) || (received > 0 && length == 0));
-        if (received < 0) {
-            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+        /* 2d-2e. Receive the answer and print it (see receive_reply).
+         *     Python: data = s.recv(1024); print('Received:', data.decode()) */
+        long length = receive_reply(client_socket, peer, reply);
+        if (length < 0) {
             status = 1;
             break;
         }
-        if (received == 0) { /* the server closed its side */
-            fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
-            status = 1;
-            break;
-        }
-
-        /* 2e. Print it (escaped).  Python: print('Received:', data.decode()) */
-        print_message("Received: ", reply, length);
-        if (received == BUFFER_SIZE)
-            printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
-                   BUFFER_SIZE);
         /* 2f. Python: if data == 'byebye': break */
         if (length == 6 && memcmp(reply, "byebye", 6) == 0) {
             printf("The server said byebye: chat over\n");
             break;
         }
     }
-
-    /* 3. Close the connection.  Python: s.close() */
-    close(client_socket);
     free(typed);
     return status;
+}
+
+/* Steps 2d-2e: receive the answer, whatever one recv returns, and print it ("Received: ",
+ * escaped: Fix 4). Returns its length without its line ending, or -1 (said on stderr) if
+ * the server went away or recv failed. */
+static long receive_reply(int fd, const char *peer, char *reply)
+{
+    ssize_t received;
+    size_t length = 0;
+    do { /* Fix 6: one trailing "\r\n" or "\n" is not part of the reply. A reply that is
+          * only a line ending is the tail of the last one (nc -C writes a line's text and
+          * its "\r\n" separately): not a turn, skip it. */
+        received = recv(fd, reply, BUFFER_SIZE, 0);
+        length = received > 0 ? (size_t)received : 0;
+        strip_ending(reply, &length);
+    } while ((received < 0 && errno == EINTR) || (received > 0 && length == 0));
+    if (received < 0) {
+        fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+        return -1;
+    }
+    /* Fix 1: 0 bytes is not an empty reply: the server closed its side. The notes' loop
+     * prints it as one and goes round again, for ever once the input has ended. */
+    if (received == 0) {
+        fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
+        return -1;
+    }
+    print_message("Received: ", reply, length); /* Fix 4: escaped */
+    if (received == BUFFER_SIZE)
+        printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
+               BUFFER_SIZE);
+    return (long)length;
 }
 
 /* ---- Plumbing: read after the lesson ---- */

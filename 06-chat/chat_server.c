@@ -4,28 +4,30 @@
  *
  * Usage: chat_server [PORT]
  *
- * The notes' closing example (the chat server): bind, listen, accept one client, then loop:
- * receive a message, print it, type a reply, send it. The client speaks first. PORT defaults
- * to 12345 (0: the OS picks one). End of input (Ctrl-D) counts as typing byebye. Like the
- * notes, it serves ONE client: the listening socket is closed right after accept.
+ * The notes' chat server: bind, listen, accept one client, then loop: receive a message,
+ * print it, type a reply, send it. The client speaks first. PORT defaults to 12345 (0: the
+ * OS picks one). The message model is the notes' own: one recv(1024) is one message. It
+ * holds for one short message per turn on a quiet connection, and breaks when bytes arrive
+ * in pieces or merged (a message over 1024 bytes arrives as two; two sends in a row can
+ * arrive as one: 05-udp/stream_vs_datagram). The chat room (chatroom_server.c) uses lines.
  *
- * The message model is the notes' own: one recv(1024) is one message. One trailing "\r\n"
- * or "\n" is removed (so nc and telnet work too), and what you type is sent with the ending
- * the client used: nothing for chat_client and the notes' Python, "\n" for nc. This holds
- * for one short message per turn on a quiet connection, and breaks when bytes arrive in
- * pieces or merged: a message over 1024 bytes arrives as two, and two sends in a row can
- * arrive as one (05-udp/stream_vs_datagram: three sends, one recv of 11 bytes). The chat
- * room (chatroom_server.c) ends every message with a newline instead. A peer's bytes are
- * printed escaped (ESC as \x1b): a peer cannot clear or retitle your terminal. nc -C
- * writes a line's text and its "\r\n" separately, so a lone line ending is taken as the end
- * of the last message (echoed, it ends our reply's line), not as a turn.
+ * What chat_server_basic.c gets wrong:
+ *  1. Client gone without byebye: 0 bytes taken for a message; input over, it spins. Exit 1.
+ *  2. Client gone, the next line typed kills it by SIGPIPE: exit 141, no word. Ignored.
+ *  3. End of input or an empty line sends nothing: both sides wait for ever. Sends byebye.
+ *  4. Prints the peer's bytes raw: ESC[2J in a message clears the terminal. Shown escaped.
+ *  5. IPv4 only (the host's name's address): a client of ::1 is refused. IPv6 takes both.
+ *  6. nc's "byebye\n" is not byebye: the chat goes on. One "\n" or "\r\n" stripped, echoed.
+ *  7. Keeps listening: a second client connects and waits for ever. Closed: it is refused.
+ *  8. No SO_REUSEADDR: restarted on its port after a chat, bind fails for a minute. Set.
+ *  9. Port by atoi: "abc" listens on a random port. Refused (exit 2).
  *
  * Try:
  *   terminal 1: ./chat_server 12345
  *   terminal 2: ./chat_client localhost 12345
  *
- * See also: chat_client.c (the other side), chatroom_server.c (many people, any order),
- * ../tests/peers/notes_chat_server.py (the notes' program, to pair with chat_client).
+ * See also: chat_server_basic.c (version 1), chat_client.c (the other side),
+ * chatroom_server.c (many people, any order), ../tests/peers/notes_chat_server.py.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -51,7 +53,12 @@
 #define DEFAULT_PORT "12345"
 #define BUFFER_SIZE 1024 /* the notes' recv(1024): one recv is one message */
 
-/* The helpers, in the order they appear below main. */
+/* The steps, in the order they appear below main, then the helpers. */
+static int open_socket(int *family);        /* step 1: IPv6 taking IPv4 too, or IPv4 */
+static int accept_client(int server_socket, char *peer, size_t size); /* step 5, retried */
+static int take_turns(int client_socket, const char *peer, int *we_spoke_last); /* step 6 */
+static long receive_message(int fd, const char *peer, char *message, const char **ending,
+                            int *status);   /* step 6a-6b: one recv, printed; -1: chat over */
 static const char *parse_arguments(int argc, char *argv[]); /* -h, PORT: the port text */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
 static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
@@ -72,30 +79,20 @@ static volatile sig_atomic_t stop_requested = 0; /* set by the signal handler */
 
 int main(int argc, char *argv[])
 {
-    const char *port_text = parse_arguments(argc, argv);
-    int port = parse_port(port_text);
+    int port = parse_port(parse_arguments(argc, argv)); /* Fix 9: digits, 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a client that has gone raises SIGPIPE, which would kill us silently; ignored,
-     * send() fails with EPIPE instead and we can say what happened. */
+    /* Fix 2: sending to a client that has gone raises SIGPIPE, which kills us without a word;
+     * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
     set_up_signals(); /* Ctrl-C or SIGTERM: "Server closing", exit 0 */
 
-    /* 1. Create a TCP socket. One IPv6 socket with IPV6_V6ONLY off takes IPv4 clients too
-     *    (seen as ::ffff:a.b.c.d); where IPv6 is missing we fall back to IPv4.
+    /* 1. Create a TCP socket (Fix 5: IPv6 taking IPv4 too, see open_socket).
      *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM) */
-    int family = AF_INET6, on = 1, off = 0;
-    int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
-    if (server_socket < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
-        family = AF_INET;
-        server_socket = socket(AF_INET, SOCK_STREAM, 0);
-    }
-    if (server_socket < 0)
-        fail("socket", NULL);
-    if (family == AF_INET6)
-        setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    int family, on = 1;
+    int server_socket = open_socket(&family);
 
-    /* 2. Allow a restart at once: without it, bind fails with "Address already in use" for
-     *    a minute or two while the old connection lingers in TIME_WAIT.
+    /* 2. Fix 8: allow a restart at once: without it, bind fails with "Address already in
+     *    use" for a minute or two while the old connection lingers in TIME_WAIT.
      *    Python: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1) */
     setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 
@@ -113,8 +110,50 @@ int main(int argc, char *argv[])
         fail("listen", where);
     printf("Listening on port %d\n", bound_port(server_socket));
 
-    /* 5. Accept one client, then close the listening socket: this chat is for two, and a
-     *    second client is refused rather than left waiting.  Python: conn, addr = s.accept() */
+    /* 5. Accept one client (Fix 7: then close the listening socket, see accept_client).
+     *    Python: conn, addr = s.accept() */
+    char peer[160];
+    int client_socket = accept_client(server_socket, peer, sizeof peer);
+    printf("Connected by %s\n", peer);
+
+    /* 6. Take turns: the client speaks first, we answer, and so on, until byebye. */
+    int we_spoke_last = 0;
+    int status = take_turns(client_socket, peer, &we_spoke_last);
+    if (stop_requested)
+        printf("Server closing\n");
+
+    /* 7. Close the connection, so that the client gets a FIN, not a reset (see
+     *    close_politely).  Python: conn.close() */
+    close_politely(client_socket, we_spoke_last);
+    return status;
+}
+
+/* ---- The steps, one function each ---- */
+
+/* Step 1. Fix 5: one IPv6 socket with IPV6_V6ONLY off takes IPv4 clients too (seen as
+ * ::ffff:a.b.c.d); where IPv6 is missing we fall back to IPv4. */
+static int open_socket(int *family)
+{
+    int off = 0;
+    *family = AF_INET6;
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
+        *family = AF_INET;
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+    }
+    if (fd < 0)
+        fail("socket", NULL);
+    if (*family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    return fd;
+}
+
+/* Step 5: accept one client (again after a signal that did not ask us to stop; Ctrl-C or
+ * SIGTERM while waiting: "Server closing", exit 0), put its address in peer. Fix 7: then
+ * close the listening socket: this chat is for two, and a second client is refused rather
+ * than left waiting for ever in the kernel's queue. */
+static int accept_client(int server_socket, char *peer, size_t size)
+{
     struct sockaddr_storage client_address;
     socklen_t client_length = sizeof client_address;
     int client_socket;
@@ -123,62 +162,43 @@ int main(int argc, char *argv[])
     while (client_socket < 0 && errno == EINTR && !stop_requested);
     if (client_socket < 0 && stop_requested) {
         printf("Server closing\n");
-        return 0;
+        exit(0);
     }
-    if (client_socket < 0)
+    if (client_socket < 0) {
+        char where[32];
+        snprintf(where, sizeof where, "port %d", bound_port(server_socket));
         fail("accept", where);
+    }
     close(server_socket);
-    char peer[160];
-    format_address((struct sockaddr *)&client_address, client_length, peer, sizeof peer);
-    printf("Connected by %s\n", peer);
+    format_address((struct sockaddr *)&client_address, client_length, peer, size);
+    return client_socket;
+}
 
-    /* 6. Take turns: the client speaks first, we answer, and so on. */
+/* Step 6: take turns until byebye, from either side. Returns the exit status: 0 for byebye
+ * (or a signal), 1 if the client went away or a call failed. *we_spoke_last: our byebye
+ * ended it (close_politely then echoes a lone line ending that follows). */
+static int take_turns(int client_socket, const char *peer, int *we_spoke_last)
+{
     char message[BUFFER_SIZE + 2]; /* received into the first 1024; a reply and its ending */
-    const char *ending = ""; /* the client's line ending: our replies use the same */
-    char *typed = NULL;      /* getline's buffer, grown as needed */
+    const char *ending = "";       /* the client's line ending: our replies use the same */
+    char *typed = NULL;            /* getline's buffer, grown as needed */
     size_t typed_size = 0;
-    int interactive = isatty(STDIN_FILENO), status = 0, we_spoke_last = 0;
+    int interactive = isatty(STDIN_FILENO), status = 0;
     for (;;) {
-        /* 6a. Receive one message: whatever one recv returns.
-         *     Python: data = conn.recv(1024).decode() */
-        ssize_t received = recv(client_socket, message, BUFFER_SIZE, 0);
-        if (received < 0 && errno == EINTR && stop_requested)
-            break; /* Ctrl-C or SIGTERM while waiting */
-        if (received < 0 && errno == EINTR)
-            continue;
-        if (received < 0) {
-            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
-            status = 1;
+        /* 6a-6b. Receive one message and print it (see receive_message).
+         *     Python: data = conn.recv(1024).decode(); print('Received:', data) */
+        long length = receive_message(client_socket, peer, message, &ending, &status);
+        if (length < 0)
             break;
-        }
-        if (received == 0) { /* the client closed its side */
-            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROG, peer);
-            status = 1;
-            break;
-        }
-        size_t length = (size_t)received;
-        const char *this_ending = strip_ending(message, &length);
-        if (length == 0 && this_ending[0] != '\0') {
-            /* Only a line ending: the tail of the last message, not a turn (nc -C writes
-             * the text and its "\r\n" separately). Echo it: it ends our reply's line. */
-            if (send_all(client_socket, this_ending, strlen(this_ending)) < 0)
-                break;
-            continue;
-        }
-        ending = this_ending;
-
-        /* 6b. Print it (escaped).  Python: print('Received:', data) */
-        print_message("Received: ", message, length);
-        if (received == BUFFER_SIZE)
-            printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
-                   BUFFER_SIZE);
         /* 6c. Python: if data == 'byebye': break */
         if (length == 6 && memcmp(message, "byebye", 6) == 0) {
             printf("The client said byebye: chat over\n");
             break;
         }
 
-        /* 6d. Type a reply.  Python: msg = input('> ') */
+        /* 6d. Type a reply.  Python: msg = input('> ')
+         *     Fix 3: an empty line is refused (read_typed_message): sent bare, it would be
+         *     no bytes at all, and both sides would wait for ever; end of input is byebye. */
         long typed_length = read_typed_message(&typed, &typed_size, interactive);
         const char *reply = typed;
         if (typed_length < 0 && stop_requested)
@@ -200,19 +220,56 @@ int main(int argc, char *argv[])
         }
         /* 6f. Python: if msg == 'byebye': break */
         if (typed_length == 6 && memcmp(reply, "byebye", 6) == 0) {
-            we_spoke_last = 1;
+            *we_spoke_last = 1;
             printf("You said byebye: chat over\n");
             break;
         }
     }
-
-    if (stop_requested)
-        printf("Server closing\n");
-    /* 7. Close the connection, so that the client gets a FIN, not a reset (see
-     *    close_politely).  Python: conn.close() */
-    close_politely(client_socket, we_spoke_last);
     free(typed);
     return status;
+}
+
+/* Steps 6a-6b: receive one message, whatever one recv returns, and print it ("Received: ",
+ * escaped: Fix 4). Returns its length without its line ending (which goes in *ending), or
+ * -1 when the chat is over: a signal (*status 0), the client gone or an error (*status 1). */
+static long receive_message(int fd, const char *peer, char *message, const char **ending,
+                            int *status)
+{
+    for (;;) {
+        ssize_t received = recv(fd, message, BUFFER_SIZE, 0);
+        if (received < 0 && errno == EINTR && stop_requested)
+            return -1; /* Ctrl-C or SIGTERM while waiting */
+        if (received < 0 && errno == EINTR)
+            continue;
+        if (received < 0) {
+            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+            *status = 1;
+            return -1;
+        }
+        /* Fix 1: 0 bytes is not an empty message: the client closed its side. The notes'
+         * loop takes it for one and goes round again, for ever once the input has ended. */
+        if (received == 0) {
+            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROG, peer);
+            *status = 1;
+            return -1;
+        }
+        /* Fix 6: one trailing "\r\n" or "\n" is not part of the message (nc sends "byebye\n"). */
+        size_t length = (size_t)received;
+        const char *this_ending = strip_ending(message, &length);
+        if (length == 0 && this_ending[0] != '\0') {
+            /* Only a line ending: the tail of the last message, not a turn (nc -C writes
+             * the text and its "\r\n" separately). Echo it: it ends our reply's line. */
+            if (send_all(fd, this_ending, strlen(this_ending)) < 0)
+                return -1;
+            continue;
+        }
+        *ending = this_ending;
+        print_message("Received: ", message, length); /* Fix 4: escaped */
+        if (received == BUFFER_SIZE)
+            printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
+                   BUFFER_SIZE);
+        return (long)length;
+    }
 }
 
 /* ---- Plumbing: read after the lesson ---- */

@@ -4,24 +4,24 @@
  *
  * Usage: chatroom_server [-m MAX_CLIENTS] [PORT]
  *
- * Goes beyond the notes' chat (chat_server.c), which waits on one thing at a time: the
- * keyboard OR the socket. The notes name group chat as a use of networking; this is it.
- * Lesson 04's mt_server gives each client a thread; here one thread polls them all.
+ * Beyond the notes' 1:1 chat: anyone may speak at any time, and one thread polls every
+ * member (lesson 04's mt_server gives each a thread). Your first line is your nickname, then
+ * each line (512 bytes at most) reaches the others as "<NICK> text". The README has them all.
  *
- * Messages are lines: with many senders at once, a reader must find where each message
- * ends, which "one recv is one message" (the notes) cannot tell. Your first line is your
- * nickname; then each line you send (512 bytes at most) reaches the others as "<NICK> text",
- * control bytes removed. Lines for you wait in a queue; if 64 KiB of other people's lines
- * pile up because you stopped reading, you are dropped: no one ever waits for you. Past
- * MAX_CLIENTS (default 1000, lowered to fit the open file limit) or out of descriptors, a
- * newcomer gets "* room full, try again later". The README's table has every line.
+ * What chatroom_server_basic.c gets wrong:
+ *  1. A member who stops reading stalls the room: send() blocks. Queued; dropped past 64 KiB.
+ *  2. A member gone while we send to him: SIGPIPE ends the room (exit 141). Ignored: he leaves.
+ *  3. Chunks pass as they come: half lines, two people's merged, no names. "<NICK> line".
+ *  4. ESC[2J from one member clears everyone's terminal. Control bytes removed.
+ *  5. IPv4 only: a member of ::1 is refused. One IPv6 socket takes both families.
+ *  6. Out of descriptors, accept() fails and the room exits. "* room full", the room goes on.
+ *  7. Port by atoi: "abc" listens on a random port. Refused (exit 2).
  *
  * Try:
  *   terminal 1: ./chatroom_server 12346
- *   terminal 2: ./chatroom_client localhost 12346 alice
- *   terminal 3: ./chatroom_client localhost 12346 bob
+ *   terminals 2 and 3: ./chatroom_client localhost 12346 alice (and bob)
  *
- * See also: chatroom_client.c, chatroom_load.c, chat_server.c (the notes' 1:1 version),
+ * See also: chatroom_server_basic.c (version 1), chatroom_client.c, chatroom_load.c,
  * ../04-multithread-server/mt_server.c (a thread per client instead of poll).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -38,7 +38,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +69,7 @@ static int bound_port(int fd);              /* the port bind() really took */
 static struct pollfd *open_room(void);      /* step 2: clients[], the poll array, the spare */
 static int listening_paused(void);          /* out of descriptors: not accepting for 100 ms */
 static nfds_t fill_poll_array(struct pollfd *fds, int server_socket); /* step 3 */
+static int wait_for_events(struct pollfd *fds, nfds_t nfds); /* step 4: poll; 0: go round */
 static void serve_client(size_t i, short revents); /* step 5, for clients[i] */
 static void flush_and_remove(void);         /* step 6: send what we can, remove who left */
 static void accept_newcomers(int server_socket); /* step 7 */
@@ -94,23 +94,21 @@ _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 
 _Noreturn static void fail(const char *call, const char *address); /* one line, exit 1 */
 static void on_stop_signal(int signal_number); /* the SIGINT/SIGTERM handler */
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
-static void format_address(const struct sockaddr *address, socklen_t length, char *out,
-                           size_t size);    /* "127.0.0.1 port 5000" */
+static void format_address(const struct sockaddr *a, socklen_t n, char *out, size_t size);
 
 int main(int argc, char *argv[])
 {
-    long port = strtol(parse_arguments(argc, argv), NULL, 10);
+    long port = strtol(parse_arguments(argc, argv), NULL, 10); /* Fix 7: 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
-    /* Sending to a client that has gone raises SIGPIPE, which would kill the whole room;
-     * ignored, send() fails with EPIPE instead and we remove that one client. */
+    /* Fix 2: sending to a client that has gone raises SIGPIPE, which would kill the whole
+     * room; ignored, send() fails with EPIPE instead and we remove that one client. */
     signal(SIGPIPE, SIG_IGN);
     char limit_note[128] = "";
     fit_descriptor_limit(limit_note, sizeof limit_note);
     catch_stop_signals();
 
-    /* 1. The listening socket, as in lesson 03, but non-blocking.
-     *    Python: s = socket.socket(...); s.bind(('', 12346)); s.listen(1024);
-     *            s.setblocking(False) */
+    /* 1. The listening socket, as in lesson 03, but non-blocking (see listen_on).
+     *    Python: s = socket.socket(...); s.bind(('', 12346)); s.listen(1024) */
     int server_socket = listen_on((int)port);
     printf("Listening on port %d\n%s", bound_port(server_socket), limit_note);
 
@@ -123,18 +121,13 @@ int main(int argc, char *argv[])
          *    waiting also want to hear when they can take more (POLLOUT). */
         nfds_t nfds = fill_poll_array(fds, server_socket);
 
-        /* 4. Wait until at least one socket has something for us.
-         *    Python: ready = select.select(readers, writers, [])  (or selectors) */
-        if (poll(fds, nfds, listening_paused() ? 100 : -1) < 0) {
-            if (errno == EINTR)
-                continue; /* a signal: the loop condition decides */
-            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
-            break;
-        }
+        /* 4. Wait until a socket has something for us; after a signal, go round (the loop
+         *    condition decides).  Python: ready = select.select(readers, writers, []) */
+        if (!wait_for_events(fds, nfds))
+            continue;
 
-        /* 5. Walk the array and serve whoever is ready. We never add or remove entries
-         *    during the walk: clients who leave are only marked, and removed in step 6;
-         *    newcomers wait for step 7. */
+        /* 5. Walk the array and serve whoever is ready. Nothing is added or removed during
+         *    the walk: who leaves is only marked (removed in step 6), newcomers wait (step 7). */
         for (size_t i = 0; i < client_count; i++)
             serve_client(i, fds[1 + i].revents);
 
@@ -142,17 +135,14 @@ int main(int argc, char *argv[])
          *    (the array is rebuilt from clients[] at step 3). */
         flush_and_remove();
 
-        /* 7. Let in whoever is waiting (they join the array at the next step 3).
-         *    Python: conn, addr = s.accept() */
+        /* 7. Let in whoever is waiting.  Python: conn, addr = s.accept() */
         if (fds[0].revents & POLLIN)
             accept_newcomers(server_socket);
     }
 
-    /* 8. A signal: tell everyone, close everything. */
+    /* 8. A signal: tell everyone, close everything (see close_room). */
     close(server_socket);
     close_room(fds);
-    free(fds);
-    free(clients);
     return 0;
 }
 
@@ -179,8 +169,8 @@ static unsigned long arrivals;        /* how many clients have come in so far */
 static int spare_fd = -1;             /* kept open for out_of_descriptors() */
 static struct timespec paused_until;  /* out of descriptors: don't accept before this */
 
-/* Step 1: the listening socket. One IPv6 socket with IPV6_V6ONLY off takes IPv4 clients
- * too (seen as ::ffff:a.b.c.d); without IPv6 we fall back to IPv4. */
+/* Step 1: the listening socket. Fix 5: one IPv6 socket with IPV6_V6ONLY off takes IPv4
+ * clients too (seen as ::ffff:a.b.c.d); without IPv6 we fall back to IPv4. */
 static int listen_on(int port)
 {
     int family = AF_INET6, on = 1, off = 0;
@@ -240,6 +230,20 @@ static nfds_t fill_poll_array(struct pollfd *fds, int server_socket)
         fds[1 + i] = (struct pollfd){.fd = clients[i].fd, .events = events};
     }
     return 1 + client_count;
+}
+
+/* Step 4: poll() until something is ready (or, while accepting is paused, 100 ms at most).
+ * Returns 1 to serve the sockets, 0 to go round: after a signal (EINTR), or when poll
+ * fails (said on stderr; stop_requested is then set, so the room closes). */
+static int wait_for_events(struct pollfd *fds, nfds_t nfds)
+{
+    if (poll(fds, nfds, listening_paused() ? 100 : -1) >= 0)
+        return 1;
+    if (errno != EINTR) {
+        fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
+        stop_requested = 1;
+    }
+    return 0;
 }
 
 /* Step 5, for clients[i]: send more of its queue if the kernel can take it (POLLOUT), read
@@ -320,13 +324,13 @@ static void accept_newcomers(int server_socket)
         if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
             continue; /* a client gave up while waiting: try the next */
         if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
-            out_of_descriptors(server_socket);
+            out_of_descriptors(server_socket); /* Fix 6: turn away, never exit */
         else if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
             fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
         if (fd < 0)
             return;
-        /* Non-blocking: a send() or recv() that would wait returns EAGAIN instead, so one
-         * client can never hold up the others. */
+        /* Fix 1: non-blocking: a send() or recv() that would wait returns EAGAIN instead,
+         * so one client that stops reading can never hold up the others. */
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         char address[160];
         format_address((struct sockaddr *)&client_address, length, address, sizeof address);
@@ -351,7 +355,7 @@ static void accept_newcomers(int server_socket)
 }
 
 /* Step 8, on SIGINT/SIGTERM: tell everyone, give the messages up to a second to leave,
- * close. */
+ * close, free the room. */
 static void close_room(struct pollfd *fds)
 {
     printf("* server closing\n");
@@ -381,9 +385,12 @@ static void close_room(struct pollfd *fds)
         free(clients[i].queue);
     }
     client_count = 0;
+    free(fds);
+    free(clients);
 }
 
-/* Bytes arrived from c: cut them into lines, clean each, handle it. */
+/* Bytes arrived from c: cut them into lines, clean each, handle it. Fix 3: a line is
+ * passed on only once its newline has come, whatever pieces recv() returned it in. */
 static void handle_bytes(struct client *c, const char *data, size_t len)
 {
     for (size_t i = 0; i < len && c->state == ALIVE; i++) {
@@ -393,8 +400,8 @@ static void handle_bytes(struct client *c, const char *data, size_t len)
                 c->discarding = 0;
                 continue;
             }
-            /* Remove control bytes (ESC among them: "\e[2J" would clear the screen of
-             * everyone who sees it) and DEL; keep tab and everything from 0x20 up. */
+            /* Fix 4: remove control bytes (ESC among them: "\e[2J" would clear the screen
+             * of everyone who sees it) and DEL; keep tab and everything from 0x20 up. */
             char clean[MAX_LINE + 1];
             size_t n = 0;
             for (size_t k = 0; k < c->line_len; k++) {
@@ -457,7 +464,7 @@ static void handle_line(struct client *c, const char *line)
     }
     if (line[0] == '\0') /* nothing left after cleaning: nothing to pass on */
         return;
-    snprintf(text, sizeof text, "<%s> %s", c->nick, line);
+    snprintf(text, sizeof text, "<%s> %s", c->nick, line); /* Fix 3: who said it */
     tell_room(c, text);
 }
 
@@ -554,8 +561,9 @@ static void tell_room(const struct client *except, const char *text)
             enqueue(&clients[i], buf, len);
 }
 
-/* Queue len bytes for c. If the queue would pass MAX_QUEUE even after handing the kernel
- * all it will take, c is not reading: mark it DROPPED (announced in step 6). Never blocks. */
+/* Queue len bytes for c. Fix 1: if the queue would pass MAX_QUEUE even after handing the
+ * kernel all it will take, c is not reading: mark it DROPPED (announced in step 6). Never
+ * blocks: a blocking send() to a member who stopped reading would stall the whole room. */
 static void enqueue(struct client *c, const char *data, size_t len)
 {
     if (c->state != ALIVE)
@@ -639,7 +647,7 @@ static void turn_away(int fd, const char *address)
     printf("Room full: turned away %s\n", address);
 }
 
-/* accept() failed for want of a descriptor (EMFILE: this process's limit, reached when
+/* Fix 6: accept() failed for want of a descriptor (EMFILE: this process's limit, reached when
  * descriptors we inherited use up what MAX_CLIENTS did not count; ENFILE: the system's).
  * The newcomer stays in the listen queue, so poll() reports the listening socket ready
  * again at once: a plain retry spins at full speed, an error line each turn, while the
