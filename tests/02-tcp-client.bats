@@ -996,3 +996,257 @@ client left"
   assert_output 'Connected to server
 Server: hi\x1b[2J\x07'
 }
+
+# ==== wire_ladder (issue 23)
+# wire_ladder watches the loopback interface with a packet socket, which needs root or
+# CAP_NET_RAW: without either these tests skip, saying so (CI runs as root), except the
+# ones that need no packet socket (its words without the privilege, its arguments). It
+# never sends: every test makes its own traffic on 127.0.0.1 or ::1, and bounds each run
+# with -c N and -t SECONDS, and with timeout.
+
+WIRE="$BIN_ROOT/02-tcp-client/wire_ladder"
+
+# need_wire: skip unless this test may open a packet socket (Linux; root or CAP_NET_RAW,
+# bit 13 of the effective capabilities in /proc/PID/status).
+need_wire() {
+  [[ $OSTYPE == linux* && -r /proc/$BASHPID/status ]] || skip "wire_ladder needs Linux (packet sockets)"
+  local key value
+  while read -r key value; do
+    [[ $key == CapEff: ]] && (((16#$value >> 13) & 1)) && return 0
+  done </proc/$BASHPID/status
+  skip "needs root or CAP_NET_RAW (a packet socket); CI runs as root"
+}
+
+# mask_wire: wire_ladder's lines with what changes from run to run made fixed: the times
+# (T ms), the ports (mask_ports), and the runs of spaces a port's width moves in a heading.
+mask_wire() {
+  mask_ports | sed -E -e 's/^ *[0-9]+\.[0-9]{3} ms /T ms /' -e 's/ +/ /g'
+}
+
+# rungs [FILE]: each rung of FILE (default: $output) as "-> LABEL" or "<- LABEL": the arrow
+# from the sender's side, the words on it, without the time and the dashes.
+rungs() {
+  if (($#)); then cat "$1"; else printf '%s\n' "$output"; fi |
+    sed -nE 's/^ *[0-9]+\.[0-9]{3} ms  \|(--|<-) (.*[^ -]) -+>?\|$/\1 \2/p' | sed 's/^-- /-> /'
+}
+
+# THE_RUNGS: the rungs of wire_ladder's own exchange, in order, each segment once.
+THE_RUNGS='-> SYN seq 0
+<- SYN-ACK seq 0 ack 1
+-> ACK seq 1 ack 1
+-> PSH-ACK seq 1 ack 1, 5 bytes "hello"
+<- ACK seq 1 ack 6
+-> PSH-ACK seq 6 ack 1, 5 bytes "world"
+<- ACK seq 1 ack 11
+-> FIN-ACK seq 11 ack 1
+<- ACK seq 1 ack 12
+<- FIN-ACK seq 1 ack 12
+-> ACK seq 12 ack 2
+-> UDP 3 bytes "one"
+-> UDP 3 bytes "two"'
+
+@test "wire_ladder alone: SYN, SYN-ACK, ACK, then two sends one recv takes, a FIN from each side, two datagrams; each segment once (README)" {
+  need_wire
+  run -0 --separate-stderr timeout "$T" "$WIRE" -c 40 -t "$T"
+  assert_equal "" "$stderr" "stderr"
+  assert_equal "$THE_RUNGS" "$(rungs)" "the rungs, in order"
+  assert_line '   recv returned 10 bytes: "helloworld": two messages, one piece'
+  assert_line '   recvfrom returned 3 bytes: "one", then 3 bytes: "two": one datagram each'
+  assert_line "13 segments drawn, 0 odd frames skipped"
+  # The README's run is this one, times and ports aside.
+  assert_equal "$(transcript wire-ladder | mask_wire)" "$(mask_wire <<<"$output")" "README transcript wire-ladder"
+}
+
+@test "the ladders of the 02, 03 and 05 READMEs are pieces of wire_ladder's own run, times and ports aside" {
+  need_wire
+  local lesson name piece
+  run -0 --separate-stderr timeout "$T" "$WIRE" -c 40 -t "$T"
+  output=$(mask_wire <<<"$output")
+  for lesson in 02-tcp-client:wire-ladder-handshake 02-tcp-client:wire-ladder-wave \
+    03-tcp-server:wire-ladder-two-sends 05-udp:wire-ladder-stream 05-udp:wire-ladder-datagrams; do
+    name=${lesson#*:}
+    piece=$(readme_transcript "${lesson%%:*}" "$name" | mask_wire) || return 1
+    [[ -n $piece && $'\n'$output$'\n' == *$'\n'"$piece"$'\n'* ]] ||
+      { printf '%s/README.md, ladder %s, is not a piece of this run:\n%s\n--- the run:\n%s\n' \
+        "${lesson%%:*}" "$name" "$piece" "$output" >&2; return 1; }
+  done
+}
+
+@test "wire_ladder PORT shows the client's bytes and the reply's: tcp_client and tcp_server over 127.0.0.1, tcp_client_loop and dict_server over ::1; Ctrl-C ends it with a count" {
+  need_wire
+  local log="$BATS_TEST_TMPDIR/wire.log" client_port reply n
+  # 127.0.0.1: tcp_client's message, with a tab, a control byte and UTF-8 in it.
+  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/tcp_server" 0
+  start_bg "$log" "$WIRE" -c 40 -t "$T" "$SERVER_PORT"
+  wait_for_line "$log" '^Watching TCP and UDP port [0-9]+ on the loopback interface' "$T" "$BG_PID"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" $'h\xc3\xa9llo\tw\x01'
+  [[ ${lines[0]} =~ from\ 127\.0\.0\.1\ port\ ([0-9]+)$ ]] && client_port=${BASH_REMATCH[1]}
+  [[ $output =~ As\ text:\ ([^$'\n']*) ]] && reply=${BASH_REMATCH[1]}
+  wait_for_line "$log" "\\|<- PSH-ACK seq 1 ack 10, ${#reply} bytes" "$T" "$BG_PID"
+  wait_for_count "$log" 'FIN' 2 "$T"
+  kill -INT "$BG_PID"
+  wait_for_exit "$BG_PID" "$T"
+  run rungs "$log"
+  assert_equal '-> SYN seq 0
+<- SYN-ACK seq 0 ack 1
+-> ACK seq 1 ack 1
+-> PSH-ACK seq 1 ack 1, 9 bytes "héllo\tw\x01"' "$(head -n 4 <<<"$output")" "the handshake, then the message"
+  assert_line "<- PSH-ACK seq 1 ack 10, ${#reply} bytes \"${reply:0:16}\"..."
+  count_lines "$log" '\|-- FIN'; assert_equal 1 "$LINE_COUNT" "the client's FINs"
+  count_lines "$log" '\|<- FIN'; assert_equal 1 "$LINE_COUNT" "the server's FINs"
+  n=${#lines[@]}
+  run cat "$log"
+  [[ ${lines[1]} =~ ^\ +"TCP 127.0.0.1 port $client_port"\ +"127.0.0.1 port $SERVER_PORT"$ ]] ||
+    { echo "heading: ${lines[1]}" >&2; return 1; }
+  assert_equal "$n segments drawn, 0 odd frames skipped (interrupted)" "${lines[-1]}" "the count"
+
+  # ::1: tcp_client_loop's line goes bare; after exit the client's FIN comes first.
+  start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
+  start_bg "$log" "$WIRE" -c 40 -t "$T" "$SERVER_PORT"
+  wait_for_line "$log" '^Watching' "$T" "$BG_PID"
+  run -0 timeout "$T" "$LOOP" ::1 "$SERVER_PORT" <<<$'how are u\nexit'
+  assert_line "Server: fine"
+  wait_for_count "$log" 'FIN' 2 "$T"
+  kill -INT "$BG_PID"
+  wait_for_exit "$BG_PID" "$T"
+  run rungs "$log"
+  assert_equal '-> SYN seq 0
+<- SYN-ACK seq 0 ack 1
+-> ACK seq 1 ack 1
+-> PSH-ACK seq 1 ack 1, 9 bytes "how are u"' "$(head -n 4 <<<"$output")" "the handshake, then the line"
+  assert_line '<- PSH-ACK seq 1 ack 10, 4 bytes "fine"'
+  [[ $(grep -m 1 FIN <<<"$output") == "-> FIN-ACK seq 10 ack 5" ]] ||
+    { echo "the first FIN is not the client's: $output" >&2; return 1; }
+  run cat "$log"
+  [[ ${lines[1]} =~ ^\ +"TCP ::1 port "[0-9]+\ +"::1 port $SERVER_PORT"$ ]] ||
+    { echo "heading: ${lines[1]}" >&2; return 1; }
+}
+
+@test "wire_ladder PORT shows a UDP exchange as two datagrams, each once, over 127.0.0.1 and ::1; -c 2 stops it" {
+  need_wire
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed (the UDP receiver)"
+  local log="$BATS_TEST_TMPDIR/wire.log" host fd
+  start_server "$BATS_TEST_TMPDIR/receiver.log" "$PYTHON3" -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 0))
+print("Listening on port %d" % s.getsockname()[1], flush=True)
+while True:
+    print("got %r" % s.recv(2048), flush=True)'
+  for host in 127.0.0.1 ::1; do
+    start_bg "$log" "$WIRE" -c 2 -t "$T" "$SERVER_PORT"
+    wait_for_line "$log" '^Watching' "$T" "$BG_PID"
+    # One UDP socket (bash's /dev/udp), two writes: two datagrams from one port.
+    exec {fd}>"/dev/udp/$host/$SERVER_PORT"
+    printf 'one' >&"$fd"
+    printf 'two\n' >&"$fd"
+    exec {fd}>&-
+    wait_for_exit "$BG_PID" "$T"
+    run rungs "$log"
+    assert_equal '-> UDP 3 bytes "one"
+-> UDP 4 bytes "two\n"' "$output" "the datagrams to $host"
+    run cat "$log"
+    [[ ${lines[1]} =~ ^\ +"UDP $host port "[0-9]+\ +"$host port $SERVER_PORT"$ ]] ||
+      { echo "heading: ${lines[1]}" >&2; return 1; }
+    assert_equal "2 segments drawn, 0 odd frames skipped" "${lines[-1]}" "the count"
+  done
+  wait_for_count "$SERVER_LOG" '^got ' 4 "$T"
+  assert_equal "got b'one'
+got b'two\\n'
+got b'one'
+got b'two\\n'" "$(tail -n +2 "$SERVER_LOG")" "what the receiver got: two datagrams each time"
+}
+
+@test "wire_ladder PORT ignores segments to and from another port, TCP and UDP; -c 3 stops after the handshake" {
+  need_wire
+  local log="$BATS_TEST_TMPDIR/wire.log" watched other fd
+  start_server "$BATS_TEST_TMPDIR/other.log" "$SERVERS/dict_server" 0 # (serves many clients)
+  other=$SERVER_PORT
+  start_server "$BATS_TEST_TMPDIR/watched.log" "$SERVERS/tcp_server" 0
+  watched=$SERVER_PORT
+  start_bg "$log" "$WIRE" -c 3 -t "$T" "$watched"
+  wait_for_line "$log" '^Watching' "$T" "$BG_PID"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$other" "not for you"
+  run -0 timeout "$T" "$CLIENT" ::1 "$other" "nor this"
+  exec {fd}>"/dev/udp/127.0.0.1/$other"
+  printf 'nor this datagram' >&"$fd"
+  exec {fd}>&-
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$watched" "for you"
+  wait_for_exit "$BG_PID" "$T"
+  run cat "$log"
+  ! grep -q "port $other\$\|port $other " "$log" || { echo "port $other appears: $output" >&2; return 1; }
+  assert_equal "-> SYN seq 0
+<- SYN-ACK seq 0 ack 1
+-> ACK seq 1 ack 1" "$(rungs "$log")" "the rungs"
+  assert_equal "3 segments drawn, 0 odd frames skipped" "${lines[-1]}" "the count"
+}
+
+@test "wire_ladder -t 1 on a quiet port ends after a second with a count of 0" {
+  need_wire
+  run -0 --separate-stderr timeout "$T" "$WIRE" -t 1 9
+  assert_equal "" "$stderr" "stderr"
+  assert_output "Watching TCP and UDP port 9 on the loopback interface; Ctrl-C to stop.
+0 segments drawn, 0 odd frames skipped"
+}
+
+@test "wire_ladder without root or CAP_NET_RAW says so in one line, and how (README), exit 1" {
+  [[ $OSTYPE == linux* ]] || skip "packet sockets are Linux-only"
+  local -a drop=()
+  if ((EUID == 0)); then
+    command -v setpriv >/dev/null || skip "needs setpriv (util-linux) to drop CAP_NET_RAW as root"
+    drop=(setpriv --inh-caps=-net_raw --bounding-set=-net_raw)
+  fi
+  run --separate-stderr timeout "$T" "${drop[@]}" "$WIRE" -c 1 -t 1
+  assert_equal 1 "$status" "exit status"
+  assert_equal "" "$output" "stdout"
+  # The reason is the C library's text (glibc and musl agree on EPERM's).
+  [[ $stderr == "wire_ladder: socket AF_PACKET: "*": a packet socket needs root or CAP_NET_RAW (sudo ./wire_ladder, or once: sudo setcap cap_net_raw+ep ./wire_ladder)" ]] ||
+    { echo "stderr: $stderr" >&2; return 1; }
+  assert_equal "$(transcript wire-ladder-no-privilege)" "$stderr" "README transcript wire-ladder-no-privilege"
+}
+
+@test "wire_ladder watching tcp_client and tcp_server: the README's first seven rungs (-c 7)" {
+  need_wire
+  local log="$BATS_TEST_TMPDIR/wire.log"
+  start_server "$BATS_TEST_TMPDIR/server.log" "$SERVERS/tcp_server" 0
+  start_bg "$log" "$WIRE" -c 7 -t "$T" "$SERVER_PORT"
+  wait_for_line "$log" '^Watching' "$T" "$BG_PID"
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+  wait_for_exit "$BG_PID" "$T"
+  assert_equal "$(transcript wire-ladder-watch | mask_wire)" "$(mask_wire <"$log")" "README transcript wire-ladder-watch"
+}
+
+@test "wire_ladder -h and --help print its usage and description, as its header says; bad arguments exit 2 with one line" {
+  local line value
+  run -0 --separate-stderr timeout "$T" "$WIRE" --help
+  assert_equal "" "$stderr" "stderr"
+  assert_equal "Usage: wire_ladder [-c N] [-t SECONDS] [PORT]" "${lines[0]}" "usage"
+  assert_equal 4 "${#lines[@]}" "lines of help"
+  for line in "${lines[@]}"; do
+    grep -qxF " * $line" "$ROOT/02-tcp-client/wire_ladder.c" ||
+      { echo "'$line' is not in the header of wire_ladder.c" >&2; return 1; }
+  done
+  local help=$output
+  run -0 timeout "$T" "$WIRE" -h
+  assert_equal "$help" "$output" "-h and --help"
+  for value in "" abc -1 -0 0 +80 " 80" 0x50 80x 65536 99999999999999999999; do
+    run --separate-stderr timeout "$T" "$WIRE" "$value"
+    assert_usage_error wire_ladder
+    assert_equal "wire_ladder: bad port '$value': expected a number from 1 to 65535" "$stderr"
+  done
+  run --separate-stderr timeout "$T" "$WIRE" -c 0 80
+  assert_usage_error wire_ladder
+  assert_equal "wire_ladder: bad count '0': expected a number from 1 to 1000000" "$stderr"
+  run --separate-stderr timeout "$T" "$WIRE" -t x 80
+  assert_usage_error wire_ladder
+  assert_equal "wire_ladder: bad seconds 'x': expected a number from 1 to 86400" "$stderr"
+  run --separate-stderr timeout "$T" "$WIRE" -t
+  assert_usage_error wire_ladder
+  assert_equal "wire_ladder: option '-t' needs a value (try 'wire_ladder -h')" "$stderr"
+  run --separate-stderr timeout "$T" "$WIRE" -x
+  assert_usage_error wire_ladder
+  assert_equal "wire_ladder: unknown option '-x' (try 'wire_ladder -h')" "$stderr"
+  run --separate-stderr timeout "$T" "$WIRE" 80 81
+  assert_usage_error wire_ladder
+  assert_equal "wire_ladder: too many operands (try 'wire_ladder -h')" "$stderr"
+}

@@ -249,20 +249,23 @@ CLIENTS=("02-tcp-client/tcp_client|" "02-tcp-client/tcp_client_loop|" "06-chat/c
 # Programs that take no operand at all.
 NO_OPERANDS=(01-ip-and-ports/local_ips 03-tcp-server/send_recv_buffers 05-udp/stream_vs_datagram
   05-udp/reliability_demo 02-tcp-client/tcp_states 05-udp/unix_socket)
+# Programs whose one operand, a PORT to watch (1 to 65535), may be left out.
+WATCHERS=(02-tcp-client/wire_ladder)
 # Programs whose operands are a list (any number of them).
 LISTS=(01-ip-and-ports/resolve 01-ip-and-ports/ip_convert 01-ip-and-ports/ports)
 # Options that need a value: PROGRAM|option|a bad value
 OPTIONS=("03-tcp-server/hello_http|-t|0" "04-multithread-server/mt_server|-m|0"
   "06-chat/chatroom_server|-m|0" "05-udp/udp_receiver|-n|abc" "04-multithread-server/load_client|-c|0"
   "06-chat/chatroom_load|-n|0" "01-ip-and-ports/port_check|-t|0"
-  "03-tcp-server/send_recv_buffers|-b|0" "05-udp/reliability_demo|-n|0")
+  "03-tcp-server/send_recv_buffers|-b|0" "05-udp/reliability_demo|-n|0"
+  "02-tcp-client/wire_ladder|-c|0" "02-tcp-client/wire_ladder|-t|0")
 
 BAD_PORTS=("" abc -1 -0 +80 " 80" 65536 99999999999999999999 8080x 0x50)
 
 # Every program that exists in this build (new ones appear when a lesson adds them).
 all_programs() {
   local entry
-  for entry in "${SERVERS[@]}" "${CLIENTS[@]%%|*}" "${NO_OPERANDS[@]}" "${LISTS[@]}"; do
+  for entry in "${SERVERS[@]}" "${CLIENTS[@]%%|*}" "${NO_OPERANDS[@]}" "${LISTS[@]}" "${WATCHERS[@]}"; do
     [[ -x $B/$entry ]] && printf '%s\n' "$entry"
   done
   return 0
@@ -418,6 +421,18 @@ raw_peer() {
     for bad in "${BAD_PORTS[@]}"; do
       one_line 2 "$name: bad port '$bad': expected a number from 0 to 65535" "$B/$prog" "$bad"
     done
+  done
+  report
+}
+
+@test "watchers: every bad port string, port 0 and a second port get one usage line and exit 2" {
+  local prog bad name
+  for prog in "${WATCHERS[@]}"; do
+    name=${prog##*/}
+    for bad in "${BAD_PORTS[@]}" 0; do
+      one_line 2 "$name: bad port '$bad': expected a number from 1 to 65535" "$B/$prog" "$bad"
+    done
+    one_line 2 "$name: too many operands (try '$name -h')" "$B/$prog" 80 81
   done
   report
 }

@@ -81,6 +81,13 @@ SEND_ONCE='exec 3<>"/dev/tcp/$1/$2" || exit 1; printf "%b" "$3" >&3; cat <&3'
   vg_clean
 }
 
+@test "02: wire_ladder, its own exchange drawn (root or CAP_NET_RAW), or its one line without" {
+  local L="$BIN_ROOT/02-tcp-client" status_wanted=0
+  ((EUID == 0)) || status_wanted=1 # no packet socket: it says so and exits 1
+  run -"$status_wanted" timeout "$T" "${VG[@]}" "$L/wire_ladder" -c 40 -t 20 </dev/null
+  vg_clean
+}
+
 @test "03: tcp_server with one client" {
   start_server "$W/server.log" "${VG[@]}" "$BIN_ROOT/03-tcp-server/tcp_server" 0
   run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "Hello, server"
@@ -166,7 +173,7 @@ SEND_ONCE='exec 3<>"/dev/tcp/$1/$2" || exit 1; printf "%b" "$3" >&3; cat <&3'
   local covered=(local_ips resolve ip_convert ports port_check tcp_client tcp_client_loop tcp_states
     tcp_server dict_server hello_http send_recv_buffers mt_server load_client udp_receiver
     udp_sender stream_vs_datagram reliability_demo unix_socket chat_server chat_client chatroom_server
-    chatroom_client chatroom_load) source name missing=()
+    chatroom_client chatroom_load wire_ladder) source name missing=()
   for source in "$BIN_ROOT"/0[1-9]-*/*.c "$BATS_TEST_DIRNAME"/../../0[1-9]-*/*.c; do
     [[ -e $source ]] || continue
     name=$(basename "$source" .c)
