@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,9 @@ static void print_slash24_role(uint32_t host_order);
 /* -h/--help, then at least one operand; returns the first operand's index. */
 static int parse_arguments(int argc, char *argv[]);
 /* getopt, with --help and "-1" read as an operand. */
-static int next_option(int argc, char *argv[], const char *optstring);
+static int next_option(int argc, char *argv[], const char *options);
+/* One line on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...);
 /* -h: the Usage line and what the program shows. */
 static void print_usage(void);
 /* Is this CPU big-endian? (Decides which byte-order sentence to print.) */
@@ -248,27 +251,47 @@ static int parse_arguments(int argc, char *argv[])
             print_usage();
             exit(0);
         }
-        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        exit(2);
+        usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
     }
-    if (optind == argc) {
-        fprintf(stderr, "%s: missing operand (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
+    if (optind == argc)
+        usage_error("missing operand (try '%s -h')", PROGRAM);
     return optind;
 }
 
-/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
- * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
-static int next_option(int argc, char *argv[], const char *optstring)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    const char *next = optind < argc ? argv[optind] : "";
-    if (strcmp(next, "--help") == 0)
-        return 'h';
-    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+    if (optind >= argc)
         return -1;
-    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+/* ---- end canonical: usage_error ---- */
 
 /* -h: the Usage line, then what it shows. */
 static void print_usage(void)

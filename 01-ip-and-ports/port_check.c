@@ -63,21 +63,22 @@ static const char *verdict(int error);
 /* -h, -t SECONDS, HOST, PORT, each checked: a mistake exits 2 before any lookup. */
 static struct arguments parse_arguments(int argc, char *argv[]);
 /* getopt, with --help and "-1" read as an operand. */
-static int next_option(int argc, char *argv[], const char *optstring);
-/* Strict number parsers: digits only, in range, or -1. */
-static long parse_port(const char *text);
+static int next_option(int argc, char *argv[], const char *options);
+/* Strict number parsers: digits only, in range; -1, or exit 2 naming what was bad. */
+static long parse_number(const char *text, long min, long max);
+static long number_argument(const char *text, const char *what, long min, long max);
 static double parse_seconds(const char *text);
 /* Why a host cannot be one (the end of the message), or NULL. */
 static const char *host_problem(const char *text);
 /* One line on stderr, exit 2. */
-static void usage_error(const char *format, ...);
+_Noreturn static void usage_error(const char *format, ...);
 /* -h: the Usage line and what the program does. */
 static void print_usage(void);
 /* Milliseconds on the monotonic clock, for the deadline. */
 static long long now_ms(void);
-/* An address as numeric text, IPv4-mapped shown as plain IPv4. */
-static void address_text(const struct sockaddr *address, socklen_t length, char *text,
-                         size_t size);
+/* "127.0.0.1 port 8000", numeric, IPv4-mapped shown as plain IPv4. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);
 
 int main(int argc, char *argv[])
 {
@@ -102,19 +103,17 @@ int main(int argc, char *argv[])
      *    Python: s.connect_ex((host, port)) (steps 3-8 in try_connect). */
     int open_found = 0;
     for (struct addrinfo *ai = results; ai != NULL && !open_found; ai = ai->ai_next) {
-        char address[NI_MAXHOST];
-        address_text(ai->ai_addr, ai->ai_addrlen, address, sizeof address);
+        char address[NI_MAXHOST + 16]; /* "127.0.0.1 port 8000" */
+        format_address(ai->ai_addr, ai->ai_addrlen, address, sizeof address);
         const char *call = "connect";
         int error = try_connect(ai, timeout_ms > 0 ? timeout_ms : 1, &call);
         if (error == 0) {
-            printf("%s port %s: open\n", address, args.port);
+            printf("%s: open\n", address);
             open_found = 1;
         } else if (error < 0) {
-            printf("%s port %s: timed out (no answer within %g s)\n", address, args.port,
-                   args.seconds);
+            printf("%s: timed out (no answer within %g s)\n", address, args.seconds);
         } else {
-            printf("%s port %s: %s (%s: %s)\n", address, args.port, verdict(error), call,
-                   strerror(error));
+            printf("%s: %s (%s: %s)\n", address, verdict(error), call, strerror(error));
         }
     }
     freeaddrinfo(results);
@@ -232,38 +231,61 @@ static struct arguments parse_arguments(int argc, char *argv[])
     const char *problem = host_problem(args.host);
     if (problem != NULL)
         usage_error("bad host '%s': expected a name or an address%s", args.host, problem);
-    if (parse_port(args.port) < 0)    /* port 0 is "any port" to bind: no one listens there */
-        usage_error("bad port '%s': expected a number from 1 to 65535", args.port);
+    /* Port 0 is "any port" to bind: no one listens there. */
+    number_argument(args.port, "port", 1, 65535);
     return args;
 }
 
-/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
- * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
-static int next_option(int argc, char *argv[], const char *optstring)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    const char *next = optind < argc ? argv[optind] : "";
-    if (strcmp(next, "--help") == 0)
-        return 'h';
-    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+    if (optind >= argc)
         return -1;
-    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* TEXT as a port 1-65535, or -1. Digits only: strtol would also take " 80", "+80" and
- * "-0", which no one means as a port; the check before each digit keeps even
- * "99999999999999999999" from overflowing. */
-static long parse_port(const char *text)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    long port = 0;
+    long value = 0;
     if (*text == '\0')
         return -1;
     for (; *text != '\0'; text++) {
-        if (*text < '0' || *text > '9' || port > 65535)
+        if (*text < '0' || *text > '9' || value > max)
             return -1;
-        port = port * 10 + (*text - '0');
+        value = value * 10 + (*text - '0');
     }
-    return port >= 1 && port <= 65535 ? port : -1;
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
 
 /* TEXT as seconds, more than 0 and at most MAX_TIMEOUT ("0.5" is fine), or -1. Digits and
  * one point only, as for ports: strtod alone would also take " 1", "+1", "1e3", "0x10". */
@@ -279,10 +301,11 @@ static double parse_seconds(const char *text)
     return seconds;
 }
 
+/* ---- begin canonical: host_problem ---- */
 /* Why TEXT cannot be a host, as the end of the usage error, or NULL if it may be one.
  * Empty, or starting with '-', it is no name (RFC 1123). Ending in an all-digit label
- * ("1.2.3", "256.1.1.1") it is no name either, though no valid address: the resolver would
- * read "1.2.3" the inet_aton way (1.2.0.3) or ask a DNS server about it. */
+ * ("1.2.3", "256.1.1.1", "65536") it is no name either, though no valid address: the
+ * resolver would read "1.2.3" the inet_aton way (1.2.0.3) or ask a DNS server about it. */
 static const char *host_problem(const char *text)
 {
     unsigned char bytes[16];
@@ -303,18 +326,21 @@ static const char *host_problem(const char *text)
             return NULL;
     return " (a name cannot end in a number)";
 }
+/* ---- end canonical: host_problem ---- */
 
-/* A bad command line: "port_check: " and the message on stderr, exit 2. */
-static void usage_error(const char *format, ...)
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
 {
-    va_list args;
+    va_list arguments;
+    va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
+    vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
 /* -h: the Usage line, then what it does. */
 static void print_usage(void)
@@ -334,16 +360,23 @@ static long long now_ms(void)
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* The address in ADDRESS as numeric text; an IPv4-mapped one (::ffff:127.0.0.1) as plain
- * IPv4, the way people write it. */
-static void address_text(const struct sockaddr *address, socklen_t length, char *text,
-                         size_t size)
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
 {
-    char host[NI_MAXHOST];
-    if (getnameinfo(address, length, host, sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
-        snprintf(host, sizeof host, "?");
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host, '.') != NULL)
-        snprintf(text, size, "%s", host + 7);
-    else
-        snprintf(text, size, "%s", host);
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
+    snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */

@@ -56,13 +56,14 @@ static const char *port_class(long port);
 /* -h/--help, -e, then the operands, each checked: a mistake exits 2. */
 static struct arguments parse_arguments(int argc, char *argv[]);
 /* getopt, with --help and "-1" read as an operand. */
-static int next_option(int argc, char *argv[], const char *optstring);
+static int next_option(int argc, char *argv[], const char *options);
 /* A bad port is a usage error; a name is left for getservbyname. */
 static void check_port_or_service(const char *text);
-/* Digits only, MIN to MAX, or -1. */
+/* Digits only, MIN to MAX; -1, or exit 2 naming what was bad. */
 static long parse_number(const char *text, long min, long max);
+static long number_argument(const char *text, const char *what, long min, long max);
 /* One line on stderr, exit 2. */
-static void usage_error(const char *format, ...);
+_Noreturn static void usage_error(const char *format, ...);
 /* -h: the Usage line and what each form does. */
 static void print_usage(void);
 
@@ -233,11 +234,9 @@ static struct arguments parse_arguments(int argc, char *argv[])
     if (e_given) {                    /* -e [N] */
         if (argc - optind > 1)
             usage_error("too many operands (try '%s -h')", PROGRAM);
-        args.ephemeral = optind == argc ? DEFAULT_EPHEMERAL
-                                        : (int)parse_number(argv[optind], 1, MAX_EPHEMERAL);
-        if (args.ephemeral < 0)
-            usage_error("bad count '%s': expected a number from 1 to %d", argv[optind],
-                        MAX_EPHEMERAL);
+        args.ephemeral = optind == argc
+                             ? DEFAULT_EPHEMERAL
+                             : (int)number_argument(argv[optind], "count", 1, MAX_EPHEMERAL);
         return args;
     }
     if (optind == argc)
@@ -258,21 +257,31 @@ static void check_port_or_service(const char *text)
         usage_error("bad port '%s': expected a number from 0 to 65535", text);
 }
 
-/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
- * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
-static int next_option(int argc, char *argv[], const char *optstring)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    const char *next = optind < argc ? argv[optind] : "";
-    if (strcmp(next, "--help") == 0)
-        return 'h';
-    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+    if (optind >= argc)
         return -1;
-    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* TEXT as a whole decimal number from MIN to MAX, or -1. Digits only: strtol would also
- * take " 80", "+80" and "-0", which no one means as a port; the check before each digit
- * keeps even "99999999999999999999" from overflowing. */
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
 static long parse_number(const char *text, long min, long max)
 {
     long value = 0;
@@ -285,18 +294,33 @@ static long parse_number(const char *text, long min, long max)
     }
     return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* A bad command line: "ports: " and the message on stderr, exit 2. */
-static void usage_error(const char *format, ...)
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
 {
-    va_list args;
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
+    vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
 /* -h: the Usage line, then what each form does. */
 static void print_usage(void)

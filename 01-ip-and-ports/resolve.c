@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,9 @@ static int same_address(const struct addrinfo *a, const struct addrinfo *b);
 /* -h/--help, then the operands, each checked; returns the first operand's index. */
 static int parse_arguments(int argc, char *argv[]);
 /* getopt, with --help and "-1" read as an operand. */
-static int next_option(int argc, char *argv[], const char *optstring);
+static int next_option(int argc, char *argv[], const char *options);
+/* One line on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...);
 /* Is the text an IPv4 or IPv6 address (inet_pton)? */
 static int is_address(const char *text);
 /* Why a text cannot be a host (the end of the message), or NULL. */
@@ -186,31 +189,50 @@ static int parse_arguments(int argc, char *argv[])
             print_usage();
             exit(0);
         }
-        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        exit(2);
+        usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
     }
     for (int i = optind; i < argc; i++) {
         const char *problem = host_problem(argv[i]);
-        if (problem != NULL) {
-            fprintf(stderr, "%s: bad host '%s': expected a name or an address%s\n", PROGRAM,
-                    argv[i], problem);
-            exit(2);
-        }
+        if (problem != NULL)
+            usage_error("bad host '%s': expected a name or an address%s", argv[i], problem);
     }
     return optind;
 }
 
-/* getopt, plus what it lacks: "--help" is -h, and an argument like "-1" ends the options,
- * so that it is read as an operand (a bad port, say) rather than as an unknown option. */
-static int next_option(int argc, char *argv[], const char *optstring)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    const char *next = optind < argc ? argv[optind] : "";
-    if (strcmp(next, "--help") == 0)
-        return 'h';
-    if (next[0] == '-' && next[1] >= '0' && next[1] <= '9')
+    if (optind >= argc)
         return -1;
-    return getopt(argc, argv, optstring);     /* "+": options stop at the first operand */
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+/* ---- end canonical: usage_error ---- */
 
 /* Is TEXT an IPv4 or IPv6 address in the strict inet_pton sense? */
 static int is_address(const char *text)
@@ -219,15 +241,17 @@ static int is_address(const char *text)
     return inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1;
 }
 
+/* ---- begin canonical: host_problem ---- */
 /* Why TEXT cannot be a host, as the end of the usage error, or NULL if it may be one.
  * Empty, or starting with '-', it is no name (RFC 1123). Ending in an all-digit label
  * ("1.2.3", "256.1.1.1", "65536") it is no name either, though no valid address: the
  * resolver would read "1.2.3" the inet_aton way (1.2.0.3) or ask a DNS server about it. */
 static const char *host_problem(const char *text)
 {
+    unsigned char bytes[16];
     if (text[0] == '\0' || text[0] == '-')
         return "";
-    if (is_address(text))
+    if (inet_pton(AF_INET, text, bytes) == 1 || inet_pton(AF_INET6, text, bytes) == 1)
         return NULL;
     size_t length = strlen(text);
     if (text[length - 1] == '.')      /* "example.com." is a full name */
@@ -242,6 +266,7 @@ static const char *host_problem(const char *text)
             return NULL;
     return " (a name cannot end in a number)";
 }
+/* ---- end canonical: host_problem ---- */
 
 /* -h: the Usage line, then what each kind of operand gets. */
 static void print_usage(void)

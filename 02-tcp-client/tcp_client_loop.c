@@ -39,6 +39,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,18 @@ static void receive_reply(int client_socket, const char *server_text); /* step 4
 static void server_gone(const char *server_text, int error); /* one line, exit 1 */
 static void parse_arguments(int argc, char *argv[], const char **host,
                             const char **port); /* -h, checks; or exit 2 */
-static void usage_error(const char *format, const char *text); /* one line, exit 2 */
-static void fail(const char *call, const char *address, const char *reason); /* exit 1 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+_Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size); /* "127.0.0.1 port 50007", no DNS */
-static int send_all(int fd, const char *data, size_t length); /* loop over send() */
-static size_t strip_ending(const unsigned char *data, size_t length); /* "\n", "\r\n" */
-static void print_escaped(const unsigned char *bytes, size_t length); /* safe to show */
+static int send_all(int fd, const void *data, size_t length); /* loop over send() */
+static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
+static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
+static void print_escaped_utf8(const void *data, size_t length); /* safe to show */
 
 int main(int argc, char *argv[])
 {
@@ -83,7 +89,7 @@ int main(int argc, char *argv[])
     parse_arguments(argc, argv, &host, &port);
 
     /* 0. Find the server's addresses, 1. create a socket, 2. connect: for each address in
-     *    turn until one connects. The OS picks our port (clients don't bind).
+     *    turn until one connects. Fix 1: names, IPv4 and IPv6 alike (getaddrinfo).
      *    Python: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
      *            s.connect((server_ip, server_port)) */
     client_socket = connect_to_first_address(host, port, server_text, sizeof server_text);
@@ -118,10 +124,12 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* Steps 0-2. Fix 1: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and
- * a name may have several addresses: try each in turn; Python hides this inside connect().
- * Returns the connected socket, with "ADDRESS port N" of the server in server_text; if
- * every address fails, reports the last failure and exits 1. */
+/* ---- begin canonical: connect_to_first_address ---- */
+/* Find HOST's addresses, create a socket and connect, for each address in turn until one
+ * connects: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and a name
+ * may have several addresses; Python hides this inside connect(). The kernel picks our own
+ * port (clients don't bind). Returns the connected socket, with "ADDRESS port N" of the
+ * server in server_text; if every address fails, reports the last failure and exits 1. */
 static int connect_to_first_address(const char *host, const char *port, char *server_text,
                                     size_t size)
 {
@@ -135,19 +143,19 @@ static int connect_to_first_address(const char *host, const char *port, char *se
     hints.ai_flags = AI_NUMERICSERV;
     rc = getaddrinfo(host, port, &hints, &results);
     if (rc != 0)
-        fail("getaddrinfo", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        fail_lookup(host, rc);
 
     server_text[0] = '\0';
     for (ai = results; ai != NULL; ai = ai->ai_next) {
         format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
-        /* 1. Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
+        /* Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
         client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (client_socket == -1) {
             saved_errno = errno; /* close() below could change errno: keep the reason */
             failed_call = "socket";
             continue;
         }
-        /* 2. Connect: the three-way handshake; connect returns once it is done. */
+        /* Connect: the three-way handshake; connect returns once it is done. */
         if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
             break;
         saved_errno = errno;
@@ -156,10 +164,13 @@ static int connect_to_first_address(const char *host, const char *port, char *se
         client_socket = -1;
     }
     freeaddrinfo(results);
-    if (client_socket == -1) /* every address failed: report the last failure */
-        fail(failed_call, server_text, strerror(saved_errno));
+    if (client_socket == -1) { /* every address failed: report the last failure */
+        errno = saved_errno;
+        fail(failed_call, server_text);
+    }
     return client_socket;
 }
+/* ---- end canonical: connect_to_first_address ---- */
 
 /* Python: data = input(). A prompt at a keyboard (in a pipe it is noise), then one line
  * without its "\n" or "\r\n". Fix 7: getline returns the length, so a NUL byte in the line
@@ -167,6 +178,7 @@ static int connect_to_first_address(const char *host, const char *port, char *se
 static ssize_t read_line(char **line, size_t *capacity)
 {
     ssize_t typed;
+    size_t length;
 
     if (isatty(STDIN_FILENO)) {
         fputs("> ", stdout);
@@ -175,7 +187,9 @@ static ssize_t read_line(char **line, size_t *capacity)
     typed = getline(line, capacity, stdin);
     if (typed == -1)
         return -1;
-    return (ssize_t)strip_ending((unsigned char *)*line, (size_t)typed);
+    length = (size_t)typed;
+    strip_ending(*line, &length);
+    return (ssize_t)length;
 }
 
 /* "exit" (Python: if data == "exit") and, Fix 5, an empty line (the notes' Msg>> client)
@@ -194,7 +208,7 @@ static void send_message(int client_socket, const char *server_text, const char 
     if (send_all(client_socket, line, length) == -1) {
         if (errno == EPIPE || errno == ECONNRESET)
             server_gone(server_text, errno);
-        fail("send", server_text, strerror(errno));
+        fail("send", server_text);
     }
 }
 
@@ -206,20 +220,22 @@ static void receive_reply(int client_socket, const char *server_text)
 {
     unsigned char reply[MESSAGE_MAX];
     ssize_t count;
+    size_t length; /* the reply without its line ending */
 
-    do
+    do {
         count = recv(client_socket, reply, sizeof reply, 0);
-    while ((count == -1 && errno == EINTR) ||
-           (count > 0 && strip_ending(reply, (size_t)count) == 0));
+        length = count > 0 ? (size_t)count : 0;
+        strip_ending(reply, &length);
+    } while ((count == -1 && errno == EINTR) || (count > 0 && length == 0));
     if (count == -1 && errno == ECONNRESET)
         server_gone(server_text, errno);
     if (count == -1)
-        fail("recv", server_text, strerror(errno));
+        fail("recv", server_text);
     if (count == 0) /* recv returns 0: the server closed its side */
         server_gone(server_text, 0);
     /* Python: print(data.decode()). Fix 8: no byte reaches the terminal raw. */
     fputs("Server: ", stdout);
-    print_escaped(reply, strip_ending(reply, (size_t)count));
+    print_escaped_utf8(reply, length);
     putchar('\n');
     if (count == MESSAGE_MAX)
         printf("(%d bytes: the buffer was full; the rest, if any, arrives as the next "
@@ -250,24 +266,14 @@ static void server_gone(const char *server_text, int error)
  * number from 1 to 65535) and an empty host are usage errors, before any network call. */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port)
 {
-    int option = 0;
-    long value;
-    char *end = NULL;
+    int option;
 
     opterr = 0; /* we print our own messages */
-    while (option != -1) {
-        if (optind < argc && strcmp(argv[optind], "--help") == 0)
-            option = 'h';
-        else
-            option = getopt(argc, argv, "+h"); /* "+": options stop at the first operand */
-        if (option == 'h') {
-            printf("%s\n%s", USAGE, DESCRIPTION);
-            exit(0);
-        }
-        if (option != -1) {
-            char unknown[3] = {'-', (char)optopt, '\0'};
-            usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
-        }
+    while ((option = next_option(argc, argv, "+h")) != -1) {
+        if (option != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        printf("%s\n%s", USAGE, DESCRIPTION);
+        exit(0);
     }
     if (argc - optind < 2)
         usage_error("missing operand (try '%s -h')", PROGRAM);
@@ -279,77 +285,162 @@ static void parse_arguments(int argc, char *argv[], const char **host, const cha
         usage_error("bad host '%s': expected a name or an address", *host);
     /* Digits only ("+80", " 80", "0x50", "80x" are not), from 1 to 65535: port 0 means
      * "any port" to a server, but a client must name the server's real port. */
-    errno = 0;
-    value = (*port)[0] >= '0' && (*port)[0] <= '9' ? strtol(*port, &end, 10) : 0;
-    if (value < 1 || value > 65535 || *end != '\0' || errno != 0)
-        usage_error("bad port '%s': expected a number from 1 to 65535", *port);
+    number_argument(*port, "port", 1, 65535);
 }
 
-/* A usage error: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
+    vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* A run-time failure: one line naming the call, the address (if any) and the reason, exit 1. */
-static void fail(const char *call, const char *address, const char *reason)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
-    if (address != NULL && address[0] != '\0')
-        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, address, reason);
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
     else
         fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* "<address> port <port>" for a socket address, numeric (no DNS), like Python's
- * ('127.0.0.1', 51528). An IPv4-mapped IPv6 address "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+/* ---- begin canonical: fail_lookup ---- */
+/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, the
+ * reason from gai_strerror(RC) (from errno when RC is EAI_SYSTEM); exit 1. */
+_Noreturn static void fail_lookup(const char *host, int rc)
+{
+    if (rc == EAI_SYSTEM)
+        fail("getaddrinfo", host);
+    fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
+    exit(1);
+}
+/* ---- end canonical: fail_lookup ---- */
+
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size)
 {
-    char host[128], service[16];
-    const char *shown = host;
-    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
-
     if (rc != 0) {
         snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
         shown = host + 7;
-    snprintf(out, size, "%s port %s", shown, service);
+    snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* Send all `length` bytes: send() may take only part of them (Python: sendall). */
-static int send_all(int fd, const char *data, size_t length)
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
 {
-    size_t sent = 0;
-
-    while (sent < length) {
-        ssize_t n = send(fd, data + sent, length - sent, 0);
-        if (n == -1) {
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
             if (errno == EINTR)
-                continue; /* a signal arrived before anything was sent: just try again */
+                continue;
             return -1;
         }
-        sent += (size_t)n;
+        next += sent;
+        length -= (size_t)sent;
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */
 
-/* The length of `data` without one trailing "\r\n", or else one trailing "\n". */
-static size_t strip_ending(const unsigned char *data, size_t length)
+/* ---- begin canonical: strip_ending ---- */
+/* The notes' model, both ways: remove ONE trailing "\r\n" or "\n" from a message (the
+ * notes' peers send none, nc sends "\n", telnet "\r\n") by shortening *LENGTH, and return
+ * how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const void *data, size_t *length)
 {
-    if (length >= 2 && data[length - 2] == '\r' && data[length - 1] == '\n')
-        return length - 2;
-    if (length >= 1 && data[length - 1] == '\n')
-        return length - 1;
-    return length;
+    const unsigned char *bytes = data;
+    if (*length >= 2 && bytes[*length - 2] == '\r' && bytes[*length - 1] == '\n') {
+        *length -= 2;
+        return 2;
+    }
+    if (*length >= 1 && bytes[*length - 1] == '\n') {
+        *length -= 1;
+        return 1;
+    }
+    return 0;
 }
+/* ---- end canonical: strip_ending ---- */
 
+/* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
  * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
@@ -374,12 +465,15 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
             return 0;
     return need;
 }
+/* ---- end canonical: utf8_sequence ---- */
 
-/* Print bytes a peer sent so that they cannot clear, retitle or move the terminal:
- * printable ASCII and well-formed UTF-8 text as they are; \ as \\; tab, CR and LF as
- * \t \r \n; every other byte (ESC, BEL, NUL, DEL, bytes that are not UTF-8) as \xhh. */
-static void print_escaped(const unsigned char *bytes, size_t length)
+/* ---- begin canonical: print_escaped_utf8 ---- */
+/* print_escaped, except that well-formed UTF-8 text (utf8_sequence) passes as it is: a peer
+ * still cannot clear, retitle or move the terminal. Printable ASCII as it is; \ as \\; tab,
+ * CR and LF as \t \r \n; every other byte (ESC, BEL, NUL, DEL, not UTF-8) as \xHH. */
+static void print_escaped_utf8(const void *data, size_t length)
 {
+    const unsigned char *bytes = data;
     size_t i = 0, n;
 
     while (i < length) {
@@ -403,3 +497,4 @@ static void print_escaped(const unsigned char *bytes, size_t length)
         i++;
     }
 }
+/* ---- end canonical: print_escaped_utf8 ---- */

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,10 @@ static void print_look(const struct end *end, const struct look *look); /* one l
 static int table_state(const struct end *end, char *state, size_t size); /* /proc/net/tcp */
 static void name_ends(struct end *end); /* getsockname + getpeername */
 static void parse_arguments(int argc, char *argv[], int *server_first); /* -h -s -w */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+_Noreturn static void usage_error(const char *format, ...); /* one line on stderr, exit 2 */
 static int check(int result, const char *call); /* exit 1 with the reason if result is -1 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
 
 int main(int argc, char *argv[])
 {
@@ -383,14 +387,9 @@ static void name_ends(struct end *end)
 /* Options only: -h/--help, -s, -w; no operands. */
 static void parse_arguments(int argc, char *argv[], int *server_first)
 {
-    int option = 0;
-
+    int option;
     opterr = 0; /* we print our own messages */
-    while (option != -1) {
-        if (optind < argc && strcmp(argv[optind], "--help") == 0)
-            option = 'h';
-        else
-            option = getopt(argc, argv, "+hsw");
+    while ((option = next_option(argc, argv, "+hsw")) != -1) {
         if (option == 'h') {
             printf("%s\n%s", USAGE, DESCRIPTION);
             exit(0);
@@ -398,23 +397,67 @@ static void parse_arguments(int argc, char *argv[], int *server_first)
             *server_first = 1;
         } else if (option == 'w') {
             wait_for_enter = 1;
-        } else if (option != -1) {
-            fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-            exit(2);
+        } else {
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
+    if (optind < argc)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
 }
+
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+/* ---- end canonical: usage_error ---- */
 
 /* A call that returns -1 on failure: one line naming the call and the reason, exit 1. */
 static int check(int result, const char *call)
 {
-    if (result == -1) {
-        fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
-        exit(1);
-    }
+    if (result == -1)
+        fail(call, "127.0.0.1");
     return result;
 }
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
+    exit(1);
+}
+/* ---- end canonical: fail ---- */

@@ -48,11 +48,11 @@
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,21 +69,23 @@ static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
 
 static int parse_arguments(int argc, char **argv);  /* the port, or exit 2 */
 static void set_up_signals(void);                   /* SIGINT/SIGTERM set stop_requested */
-static void on_signal(int signal_number);           /* the handler: sets the flag */
-static int listen_on(int port, int *bound_port);    /* steps 1-4, as in tcp_server.c */
+static int listen_on(int port);                     /* steps 1-4, as in tcp_server.c */
+static int bound_port(int fd);                      /* the port bind really got */
 static int accept_client(int server_socket, char *name, size_t size); /* step 5 */
 static void talk_to_client(int client_socket, const char *name); /* steps 6-7, repeated */
 static const char *answer(const unsigned char *message, size_t length); /* the dictionary */
-static size_t strip_ending(const unsigned char *data, size_t *length); /* "\n", "\r\n" */
+static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
 static void say_goodbye(int client_socket, bool bare); /* after "bye": a FIN, not a RST */
-static void print_help(void);                       /* -h: Usage + description, exit 0 */
-static int parse_port(const char *text);            /* strict: digits, 0..65535 */
-static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
-static void fail(const char *call, const char *where); /* run-time error: exit 1 */
+_Noreturn static void print_help(void);             /* -h: Usage + description, exit 0 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+_Noreturn static void usage_error(const char *format, ...); /* bad command line: exit 2 */
+_Noreturn static void fail(const char *call, const char *where); /* run-time error: exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size);            /* "127.0.0.1 port 51528" */
 static void print_escaped(const void *data, size_t length); /* bytes shown safely */
-static int send_all(int socket_fd, const void *data, size_t length); /* loop over send */
+static int send_all(int fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
     int port = parse_arguments(argc, argv); /* Fix 7: digits only, 0..65535, or exit 2 */
@@ -95,8 +97,8 @@ int main(int argc, char **argv) {
 
     /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps, with
      *      Fix 5 (IPv6 taking IPv4 too), Fix 3 (SO_REUSEADDR). Python: s.bind((HOST,PORT)) */
-    int server_socket = listen_on(port, &port);
-    printf("Listening on port %d\n", port);
+    int server_socket = listen_on(port);
+    printf("Listening on port %d\n", bound_port(server_socket)); /* PORT 0: the OS chose */
 
     /* Python: while True:   (here: until SIGINT/SIGTERM). Fix 1: the notes' server has no
      * loop around accept; this one takes the next client when one leaves.
@@ -209,19 +211,24 @@ static const char *answer(const unsigned char *message, size_t length) {
     return "no";
 }
 
-/* The notes' model, both ways: remove one trailing "\r\n" or "\n" from the message (by
- * shortening *length) and return how many bytes the ending had: 0, 1 or 2. */
-static size_t strip_ending(const unsigned char *data, size_t *length) {
-    if (*length >= 2 && data[*length - 2] == '\r' && data[*length - 1] == '\n') {
+/* ---- begin canonical: strip_ending ---- */
+/* The notes' model, both ways: remove ONE trailing "\r\n" or "\n" from a message (the
+ * notes' peers send none, nc sends "\n", telnet "\r\n") by shortening *LENGTH, and return
+ * how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const void *data, size_t *length)
+{
+    const unsigned char *bytes = data;
+    if (*length >= 2 && bytes[*length - 2] == '\r' && bytes[*length - 1] == '\n') {
         *length -= 2;
         return 2;
     }
-    if (*length >= 1 && data[*length - 1] == '\n') {
+    if (*length >= 1 && bytes[*length - 1] == '\n') {
         *length -= 1;
         return 1;
     }
     return 0;
 }
+/* ---- end canonical: strip_ending ---- */
 
 /* After "bye". Main closes the socket next, and close() with unread bytes in it sends a
  * reset (RST) instead of a FIN, which can cost the client the "bye". Bytes may well be on
@@ -256,18 +263,20 @@ static void say_goodbye(int client_socket, bool bare) {
     "Answer one client at a time, one message (one recv of up to 1024 bytes) at a time:\n" \
     "how are u -> fine, how old are u -> nicai, bye -> bye (then close), else no.\n"       \
     "PORT: default 50007; 0 lets the OS pick a free port (the first line says which).\n"
-#define BAD_PORT "bad port '%s': expected a number from 0 to 65535"
 
-/* The SIGINT/SIGTERM handler: it only sets a flag (see set_up_signals). */
-static void on_signal(int signal_number) {
+/* ---- begin canonical: set_up_signals ---- */
+/* The SIGINT/SIGTERM handler: it only sets a flag, all a handler may safely do. */
+static void on_signal(int signal_number)
+{
     (void)signal_number;
     stop_requested = 1;
 }
 
-/* Catch SIGINT and SIGTERM. The handler only sets stop_requested; without SA_RESTART the
- * blocking accept() or recv() it interrupts returns -1 with errno EINTR, and the loop
- * around it sees the flag and ends. */
-static void set_up_signals(void) {
+/* Catch SIGINT and SIGTERM with on_signal. Without SA_RESTART, the blocking call a signal
+ * interrupts (accept, recv, poll, a read of stdin) returns -1 with errno EINTR, and the
+ * loop around it sees stop_requested. */
+static void set_up_signals(void)
+{
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -276,23 +285,44 @@ static void set_up_signals(void) {
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
 }
+/* ---- end canonical: set_up_signals ---- */
 
+/* ---- begin canonical: any_address ---- */
+/* Fill in the wildcard address ("" in Python: every address of this machine) at PORT, for
+ * FAMILY (AF_INET6 or AF_INET); returns its length, for bind. */
+static socklen_t any_address(struct sockaddr_storage *address, int family, int port)
+{
+    memset(address, 0, sizeof *address);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)address;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_any;
+        a6->sin6_port = htons((unsigned short)port);
+        return sizeof *a6;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)address;
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    a4->sin_port = htons((unsigned short)port);
+    return sizeof *a4;
+}
+/* ---- end canonical: any_address ---- */
+
+/* ---- begin canonical: listen_on ---- */
 /* Steps 1-4 of tcp_server.c: socket (IPv6 taking IPv4 too, or plain IPv4 where IPv6 is
- * missing), SO_REUSEADDR (so a restart does not trip over TIME_WAIT), bind to the wildcard,
- * listen. Returns the listening socket and stores the port it really got. */
-static int listen_on(int port, int *bound_port) {
+ * missing), SO_REUSEADDR (so a restart does not trip over TIME_WAIT), bind to the wildcard
+ * address at PORT, listen(128). Returns the listening socket; bound_port tells its port. */
+static int listen_on(int port)
+{
     char where[32];
     snprintf(where, sizeof where, "port %d", port);
-    struct sockaddr_storage address;
-    socklen_t length;
-    memset(&address, 0, sizeof address);
     int family = AF_INET6;
     int server_socket = socket(AF_INET6, SOCK_STREAM, 0);
     if (server_socket < 0) {
         family = AF_INET;
         server_socket = socket(AF_INET, SOCK_STREAM, 0);
         if (server_socket < 0)
-            fail("socket", "");
+            fail("socket", NULL);
     } else {
         int off = 0;
         if (setsockopt(server_socket, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
@@ -301,131 +331,189 @@ static int listen_on(int port, int *bound_port) {
     int on = 1;
     if (setsockopt(server_socket, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
         fail("setsockopt SO_REUSEADDR", where);
-    if (family == AF_INET6) {
-        struct sockaddr_in6 *six = (struct sockaddr_in6 *)&address;
-        six->sin6_family = AF_INET6;
-        six->sin6_addr = in6addr_any;
-        six->sin6_port = htons((uint16_t)port);
-        length = sizeof *six;
-    } else {
-        struct sockaddr_in *four = (struct sockaddr_in *)&address;
-        four->sin_family = AF_INET;
-        four->sin_addr.s_addr = htonl(INADDR_ANY);
-        four->sin_port = htons((uint16_t)port);
-        length = sizeof *four;
-    }
+    struct sockaddr_storage address;
+    socklen_t length = any_address(&address, family, port);
     if (bind(server_socket, (struct sockaddr *)&address, length) < 0)
         fail("bind", where);
     if (listen(server_socket, 128) < 0)
         fail("listen", where);
-    length = sizeof address;
-    if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
-        fail("getsockname", where);
-    *bound_port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&address)->sin6_port
-                                          : ((struct sockaddr_in *)&address)->sin_port);
     return server_socket;
 }
+/* ---- end canonical: listen_on ---- */
 
+/* ---- begin canonical: bound_port ---- */
+/* The port a bound socket really has (the one the OS picked, for port 0).
+ * Python: s.getsockname()[1] */
+static int bound_port(int fd)
+{
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", NULL);
+    if (address.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&address)->sin_port);
+}
+/* ---- end canonical: bound_port ---- */
+
+/* ---- begin canonical: print_help ---- */
 /* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
-static void print_help(void) {
+_Noreturn static void print_help(void)
+{
     printf("%s\n%s", USAGE, DESCRIPTION);
     exit(0);
 }
+/* ---- end canonical: print_help ---- */
 
-/* Options first, then at most one operand, the port. getopt would take "-1" for an
- * option: an argument that looks like a negative number is reported as a bad port. */
+/* Options first, then at most one operand, the port. An argument that looks like a negative
+ * number ("-1") is the operand, reported as a bad port (next_option). */
 static int parse_arguments(int argc, char **argv) {
+    int option;
     opterr = 0; /* we print our own messages */
-    for (;;) {
-        const char *next = optind < argc ? argv[optind] : "";
-        if (strcmp(next, "--help") == 0)
-            print_help();
-        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
-            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
-        if (next[0] == '-' && isdigit((unsigned char)next[1]))
-            usage_error(BAD_PORT, next);
-        int option = getopt(argc, argv, "+h"); /* "+": stop at the first operand */
-        if (option == -1)
-            break;
-        if (option == 'h')
-            print_help();
-        char unknown[3] = {'-', (char)optopt, '\0'};
-        usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+    while ((option = next_option(argc, argv, "+h")) != -1) {
+        if (option != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
+        print_help();
     }
     if (argc - optind > 1)
         usage_error("too many operands (try '%s -h')", PROGRAM);
-    return optind < argc ? parse_port(argv[optind]) : DEFAULT_PORT;
+    return optind < argc ? (int)number_argument(argv[optind], "port", 0, 65535) : DEFAULT_PORT;
 }
 
-/* A port is all digits, 0..65535: "", "-1", "+80", " 80", "0x50", "80x", "65536" are not. */
-static int parse_port(const char *text) {
-    char *end;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(BAD_PORT, text);
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value > 65535)
-        usage_error(BAD_PORT, text);
-    return (int)value;
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
+    vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Run-time failure: one line naming the call, the address and the reason, exit 1. */
-static void fail(const char *call, const char *where) {
-    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where,
-            strerror(errno));
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* "127.0.0.1 port 51528" or "::1 port 40222", numeric; "::ffff:1.2.3.4" shown as "1.2.3.4". */
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
-                           size_t size) {
-    char host[NI_MAXHOST], service[NI_MAXSERV];
-    int rc = getnameinfo(address, length, host, sizeof host, service, sizeof service,
+                           size_t size)
+{
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
     if (rc != 0) {
         snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
     const char *shown = host;
-    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') != NULL)
-        shown = host + 7; /* an IPv4 client reaching our IPv6 socket */
-    snprintf(out, size, "%s port %s", shown, service);
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
+    snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* Print a peer's bytes so that they cannot clear or retitle the terminal: printable ASCII
- * as is, backslash as \\, tab/CR/LF as \t \r \n, every other byte as \xHH (like b'...'). */
-static void print_escaped(const void *data, size_t length) {
+/* ---- begin canonical: print_escaped ---- */
+/* Print a peer's bytes so that they cannot clear, retitle or move the terminal: printable
+ * ASCII as it is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte (ESC,
+ * BEL, NUL, DEL, the bytes of UTF-8) as \xHH, the way Python shows b'...'. */
+static void print_escaped(const void *data, size_t length)
+{
     const unsigned char *bytes = data;
     for (size_t i = 0; i < length; i++) {
         unsigned char c = bytes[i];
         if (c == '\\')
             fputs("\\\\", stdout);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
         else if (c == '\t')
             fputs("\\t", stdout);
-        else if (c < 0x20 || c > 0x7e)
-            printf("\\x%02x", c);
-        else
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c >= 0x20 && c < 0x7f)
             putchar(c);
+        else
+            printf("\\x%02x", c);
     }
 }
+/* ---- end canonical: print_escaped ---- */
 
-/* send() may take only part of the buffer: keep going until all of it is handed over. */
-static int send_all(int socket_fd, const void *data, size_t length) {
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
+{
     const char *next = data;
     while (length > 0) {
-        ssize_t sent = send(socket_fd, next, length, 0);
+        ssize_t sent = send(fd, next, length, 0);
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
@@ -436,3 +524,4 @@ static int send_all(int socket_fd, const void *data, size_t length) {
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */

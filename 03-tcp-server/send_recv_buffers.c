@@ -28,11 +28,11 @@
 #define _DARWIN_C_SOURCE
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +47,11 @@ static int parse_arguments(int argc, char **argv); /* -b BYTES, or 0; exit 2 if 
 static void set_buffers(int socket_fd, int bytes);  /* ask for both sizes */
 static int buffer_size(int socket_fd, int option);  /* what the kernel really gave */
 static void show_buffers(const char *name, int socket_fd); /* print both sizes */
-static void print_help(void);                       /* -h: Usage + description, exit 0 */
-static int parse_size(const char *text);            /* strict: digits, 1..64 MiB */
-static void usage_error(const char *format, const char *text); /* bad command line: exit 2 */
-static void fail(const char *call);                 /* run-time error: exit 1 */
+_Noreturn static void print_help(void);             /* -h: Usage + description, exit 0 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
+_Noreturn static void usage_error(const char *format, ...); /* bad command line: exit 2 */
+_Noreturn static void fail(const char *call, const char *where); /* run-time error: exit 1 */
 
 int main(int argc, char **argv) {
     int requested = parse_arguments(argc, argv); /* 0: leave the kernel's defaults */
@@ -63,7 +64,7 @@ int main(int argc, char **argv) {
      *    The socket accept() returns later inherits its buffer sizes. */
     int server_socket = socket(AF_INET, SOCK_STREAM, 0);
     if (server_socket < 0)
-        fail("socket");
+        fail("socket", NULL);
     if (requested > 0)
         set_buffers(server_socket, requested);
     struct sockaddr_in address;
@@ -72,27 +73,27 @@ int main(int argc, char **argv) {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = 0;
     if (bind(server_socket, (struct sockaddr *)&address, sizeof address) < 0)
-        fail("bind 127.0.0.1 port 0");
+        fail("bind", "127.0.0.1 port 0");
     if (listen(server_socket, 1) < 0)
-        fail("listen");
+        fail("listen", NULL);
     socklen_t length = sizeof address;
     if (getsockname(server_socket, (struct sockaddr *)&address, &length) < 0)
-        fail("getsockname");
+        fail("getsockname", NULL);
 
     /* 2. The client connects to it. The kernel completes the handshake on its own, so
      *    connect() returns even though nobody has called accept() yet. */
     int client_socket = socket(AF_INET, SOCK_STREAM, 0);
     if (client_socket < 0)
-        fail("socket");
+        fail("socket", NULL);
     if (requested > 0) {
         set_buffers(client_socket, requested);
         printf("Asked for SO_SNDBUF = SO_RCVBUF = %d bytes on both sockets\n", requested);
     }
     if (connect(client_socket, (struct sockaddr *)&address, sizeof address) < 0)
-        fail("connect 127.0.0.1");
+        fail("connect", "127.0.0.1");
     int receiver_socket = accept(server_socket, NULL, NULL);
     if (receiver_socket < 0)
-        fail("accept");
+        fail("accept", NULL);
     /* One conversation is all we need, so the listening socket goes now. That stops new
      * clients only: the connection accept() gave us carries on unharmed below. */
     close(server_socket);
@@ -106,7 +107,7 @@ int main(int argc, char **argv) {
      *    then in the client's send buffer. When both are full, EAGAIN. */
     int flags = fcntl(client_socket, F_GETFL);
     if (flags < 0 || fcntl(client_socket, F_SETFL, flags | O_NONBLOCK) < 0)
-        fail("fcntl O_NONBLOCK");
+        fail("fcntl O_NONBLOCK", NULL);
     printf("The client sends %d-byte chunks without blocking; the receiver reads nothing\n",
            CHUNK);
     char chunk[CHUNK];
@@ -119,7 +120,7 @@ int main(int argc, char **argv) {
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            fail("send");
+            fail("send", NULL);
         }
         accepted += sent; /* the last one may be partial: count what was taken */
     }
@@ -146,7 +147,7 @@ int main(int argc, char **argv) {
         if (count < 0) {
             if (errno == EINTR)
                 continue;
-            fail("recv");
+            fail("recv", NULL);
         }
         if (count == 0)
             break;
@@ -165,9 +166,9 @@ int main(int argc, char **argv) {
  * size decides the window TCP announces during the handshake. */
 static void set_buffers(int socket_fd, int bytes) {
     if (setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) < 0)
-        fail("setsockopt SO_SNDBUF");
+        fail("setsockopt SO_SNDBUF", NULL);
     if (setsockopt(socket_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) < 0)
-        fail("setsockopt SO_RCVBUF");
+        fail("setsockopt SO_RCVBUF", NULL);
 }
 
 /* One buffer size (SO_SNDBUF or SO_RCVBUF) as the kernel reports it. */
@@ -175,7 +176,7 @@ static int buffer_size(int socket_fd, int option) {
     int size = 0;
     socklen_t length = sizeof size;
     if (getsockopt(socket_fd, SOL_SOCKET, option, &size, &length) < 0)
-        fail(option == SO_SNDBUF ? "getsockopt SO_SNDBUF" : "getsockopt SO_RCVBUF");
+        fail(option == SO_SNDBUF ? "getsockopt SO_SNDBUF" : "getsockopt SO_RCVBUF", NULL);
     return size;
 }
 
@@ -195,34 +196,30 @@ static void show_buffers(const char *name, int socket_fd) {
 #define MAX_BUFFER (64 * 1024 * 1024)
 #define BAD_SIZE "bad size '%s': expected a number of bytes from 1 to 67108864"
 
+/* ---- begin canonical: print_help ---- */
 /* -h / --help: the Usage line and what the program does, on stdout; exit 0. */
-static void print_help(void) {
+_Noreturn static void print_help(void)
+{
     printf("%s\n%s", USAGE, DESCRIPTION);
     exit(0);
 }
+/* ---- end canonical: print_help ---- */
 
 /* Options only (-b BYTES); this program takes no operands. */
 static int parse_arguments(int argc, char **argv) {
-    int requested = 0;
+    int requested = 0, option;
     opterr = 0; /* we print our own messages */
-    for (;;) {
-        const char *next = optind < argc ? argv[optind] : "";
-        if (strcmp(next, "--help") == 0)
+    while ((option = next_option(argc, argv, "+:hb:")) != -1) {
+        if (option == 'h') {
             print_help();
-        if (strncmp(next, "--", 2) == 0 && next[2] != '\0')
-            usage_error("unknown option '%s' (try '" PROGRAM " -h')", next);
-        int option = getopt(argc, argv, "+:hb:");
-        if (option == -1)
-            break;
-        if (option == 'h')
-            print_help();
-        else if (option == 'b')
-            requested = parse_size(optarg);
-        else if (option == ':')
+        } else if (option == 'b') {
+            requested = (int)parse_number(optarg, 1, MAX_BUFFER); /* strict: 1..64 MiB */
+            if (requested < 0)
+                usage_error(BAD_SIZE, optarg);
+        } else if (option == ':') {
             usage_error("option '-b' needs a value (try '%s -h')", PROGRAM);
-        else {
-            char unknown[3] = {'-', (char)optopt, '\0'};
-            usage_error("unknown option '%s' (try '" PROGRAM " -h')", unknown);
+        } else {
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         }
     }
     if (optind < argc)
@@ -230,28 +227,69 @@ static int parse_arguments(int argc, char **argv) {
     return requested;
 }
 
-/* All digits, 1..MAX_BUFFER. */
-static int parse_size(const char *text) {
-    char *end;
-    if (!isdigit((unsigned char)text[0]))
-        usage_error(BAD_SIZE, text);
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value < 1 || value > MAX_BUFFER)
-        usage_error(BAD_SIZE, text);
-    return (int)value;
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* Bad command line: one line on stderr naming the problem, exit 2. */
-static void usage_error(const char *format, const char *text) {
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    fprintf(stderr, format, text);
+    vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Run-time failure: one line naming the call and the reason, exit 1. */
-static void fail(const char *call) {
-    fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, strerror(errno));
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */

@@ -34,6 +34,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ struct usage {
 
 static uint64_t latency_histogram[HISTOGRAM_US]; /* [n] = round trips that took n us */
 
-static int connect_to(const struct addrinfo *addresses, const struct settings *settings);
+static int connect_to(const struct addrinfo *addresses);
 static int send_next_line(struct connection *connection, long number, long bytes);
 static bool take_reply(struct connection *connection, long number,
                        const struct settings *settings, uint64_t *replies);
@@ -79,12 +80,18 @@ static bool read_server_usage(long pid, struct usage *usage); /* -p: from /proc 
 static long percentile(uint64_t total, double p); /* from the histogram, in us */
 /* Plumbing, after the lesson: */
 static struct settings parse_arguments(int argc, char *argv[]);
-static void raise_open_file_limit(void);
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max);      /* strict, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+_Noreturn static void usage_error(const char *format, ...);          /* one line, exit 2 */
+static rlim_t raise_descriptor_limit(rlim_t wanted); /* ulimit -n, as high as it goes */
 static size_t make_line(char *out, long client, long line, long bytes);
 static void report_problem(long client, const char *problem, const char *bytes, size_t length);
 static long long micros_between(struct timespec a, struct timespec b);
-static int send_all(int socket, const char *data, size_t length);
-static void die(const char *what, const char *reason); /* "load_client: WHAT: reason" */
+static int send_all(int fd, const void *data, size_t length);
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);                  /* "127.0.0.1 port 9090" */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
 
 int main(int argc, char *argv[])
 {
@@ -94,16 +101,15 @@ int main(int argc, char *argv[])
     /* A server that left would raise SIGPIPE and end us before we report; ignored, send()
      * fails with EPIPE and we count the error. */
     signal(SIGPIPE, SIG_IGN);
-    raise_open_file_limit();
+    raise_descriptor_limit(RLIM_INFINITY); /* -c 1000: a socket each */
 
     /* 1. Resolve HOST once; every connection tries its addresses in turn.
      *    (Python's s.connect((host, port)) does this inside.) */
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *addresses;
     int rc = getaddrinfo(settings.host, settings.port, &hints, &addresses);
     if (rc != 0) {
-        char what[300];
-        snprintf(what, sizeof what, "getaddrinfo %s", settings.host);
-        die(what, gai_strerror(rc));
+        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, settings.host, gai_strerror(rc));
+        return 1;
     }
 
     /* 2. Open every connection before sending anything. Rule 4, time only what you mean:
@@ -111,9 +117,9 @@ int main(int argc, char *argv[])
     struct connection *connections = calloc((size_t)clients, sizeof *connections);
     struct pollfd *waiting = calloc((size_t)clients, sizeof *waiting);
     if (connections == NULL || waiting == NULL)
-        die("calloc", strerror(errno));
+        fail("calloc", NULL);
     for (long i = 0; i < clients; i++) {
-        connections[i].socket = connect_to(addresses, &settings);
+        connections[i].socket = connect_to(addresses);
         waiting[i] = (struct pollfd){.fd = connections[i].socket, .events = POLLIN};
     }
     freeaddrinfo(addresses);
@@ -146,7 +152,7 @@ int main(int argc, char *argv[])
     while (talking > 0) {
         int ready = poll(waiting, (nfds_t)clients, IDLE_TIMEOUT_MS);
         if (ready < 0 && errno != EINTR)
-            die("poll", strerror(errno));
+            fail("poll", NULL);
         if (ready == 0) {
             fprintf(stderr, "%s: no reply for %d s: giving up\n", PROGRAM, IDLE_TIMEOUT_MS / 1000);
             break;
@@ -190,7 +196,7 @@ int main(int argc, char *argv[])
 }
 
 /* 2. One connection to the first address of HOST that answers; exit 1 if none does. */
-static int connect_to(const struct addrinfo *addresses, const struct settings *settings)
+static int connect_to(const struct addrinfo *addresses)
 {
     int saved_errno = 0;
     char tried[NI_MAXHOST + 16] = "";
@@ -203,17 +209,12 @@ static int connect_to(const struct addrinfo *addresses, const struct settings *s
             return connection_socket;
         }
         saved_errno = errno;
-        char host[NI_MAXHOST];
-        if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, NULL, 0, NI_NUMERICHOST))
-            snprintf(host, sizeof host, "%s", settings->host);
-        snprintf(tried, sizeof tried, "%s port %s", host, settings->port);
+        format_address(a->ai_addr, a->ai_addrlen, tried, sizeof tried);
         if (connection_socket >= 0)
             close(connection_socket);
     }
-    char what[NI_MAXHOST + 32];
-    snprintf(what, sizeof what, "connect %s", tried);
-    die(what, strerror(saved_errno));
-    return -1;
+    errno = saved_errno;
+    fail("connect", tried);
 }
 
 /* Send the next line on connection NUMBER (from 1) and note the time it left. */
@@ -315,40 +316,57 @@ static long percentile(uint64_t total, double p)
 
 /* ---- Plumbing: read after the lesson ---- */
 
-/* "load_client: PROBLEM (try 'load_client -h')" on stderr, exit 2. */
-static void usage_error(const char *problem)
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
 {
-    fprintf(stderr, "%s: %s (try '%s -h')\n", PROGRAM, problem, PROGRAM);
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* TEXT as a number from MIN to MAX, digits only (no sign, space or "0x"), or exit 2 with
- * "load_client: bad NAME 'TEXT': expected a number from MIN to MAX". */
-static long parse_number(const char *text, long min, long max, const char *name)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
     long value = 0;
-    const char *digit = text;
-    for (; *digit >= '0' && *digit <= '9' && value <= max; digit++)
-        value = value * 10 + (*digit - '0');
-    if (*digit != '\0' || digit == text || value < min || value > max) {
-        fprintf(stderr, "%s: bad %s '%s': expected a number from %ld to %ld\n", PROGRAM, name,
-                text, min, max);
-        exit(2);
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
     }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
     return value;
 }
+/* ---- end canonical: number_argument ---- */
 
 /* load_client [-c CLIENTS] [-n LINES] [-s BYTES] [-p PID] HOST PORT: options first. */
 static struct settings parse_arguments(int argc, char *argv[])
 {
     struct settings settings = {.clients = 10, .lines = 100};
     int option;
-    char problem[48];
     opterr = 0; /* our own messages, below */
-    for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--help") == 0)
-            argv[i] = "-h";
-    while ((option = getopt(argc, argv, "+:hc:n:s:p:")) != -1) {
+    while ((option = next_option(argc, argv, "+:hc:n:s:p:")) != -1) {
         if (option == 'h') {
             printf("%s\nOpens CLIENTS connections at once (default 10); each sends LINES "
                    "numbered lines\n(default 100; padded with dots to BYTES bytes, at most %d) one "
@@ -358,42 +376,74 @@ static struct settings parse_arguments(int argc, char *argv[])
         } else if (option == 'c' || option == 'n' || option == 's' || option == 'p') {
             long *value = option == 'c' ? &settings.clients : option == 'n' ? &settings.lines
                         : option == 's' ? &settings.bytes : &settings.server_pid;
-            *value = option == 'c' ? parse_number(optarg, 1, 100000, "client count")
-                   : option == 'n' ? parse_number(optarg, 1, 100000000, "line count")
-                   : option == 's' ? parse_number(optarg, 0, MAX_BYTES, "line size")
-                                   : parse_number(optarg, 1, 4194304, "PID");
+            *value = option == 'c' ? number_argument(optarg, "client count", 1, 100000)
+                   : option == 'n' ? number_argument(optarg, "line count", 1, 100000000)
+                   : option == 's' ? number_argument(optarg, "line size", 0, MAX_BYTES)
+                                   : number_argument(optarg, "PID", 1, 4194304);
+        } else if (option == ':' || (optopt && strchr("cnsp", optopt))) {
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         } else {
-            snprintf(problem, sizeof problem, option == ':' || (optopt && strchr("cnsp", optopt))
-                     ? "option '-%c' needs a value" : "unknown option '-%c'", optopt);
-            usage_error(problem);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         }
     }
-    if (argc - optind != 2)
-        usage_error(argc - optind < 2 ? "missing operand" : "too many operands");
+    if (argc - optind < 2)
+        usage_error("missing operand (try '%s -h')", PROGRAM);
+    if (argc - optind > 2)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
     settings.host = argv[optind];
     settings.port = argv[optind + 1];
-    if (settings.host[0] == '\0') {
-        fprintf(stderr, "%s: bad host '': expected a name or an address\n", PROGRAM);
-        exit(2);
-    }
-    parse_number(settings.port, 1, 65535, "port"); /* port 0 can never be connected to */
+    if (settings.host[0] == '\0')
+        usage_error("bad host '': expected a name or an address");
+    number_argument(settings.port, "port", 1, 65535); /* port 0 can never be connected to */
     return settings;
 }
 
-/* Raise our limit on open files to the most we may: each client is a socket, and the usual
- * soft limit (1024; 256 on macOS) is too low for -c 1000. */
-static void raise_open_file_limit(void)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
+{
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: raise_descriptor_limit ---- */
+/* Every connection is a descriptor, and the soft limit on open files (ulimit -n) is often
+ * 1024, 256 on macOS: raise it towards WANTED (RLIM_INFINITY: as far as it goes), up to the
+ * hard limit, the ceiling an ordinary user may raise it to. macOS refuses more than its
+ * OPEN_MAX, 10240, even under a higher hard limit: then 10240. Returns the soft limit now in
+ * force (RLIM_INFINITY: none, or unknown). */
+static rlim_t raise_descriptor_limit(rlim_t wanted)
 {
     struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
-        return;
-    rlim_t wanted = limit.rlim_max;
-    limit.rlim_cur = wanted;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0 && wanted > 10240) {
-        limit.rlim_cur = 10240; /* macOS refuses "unlimited"; OPEN_MAX is its real ceiling */
-        setrlimit(RLIMIT_NOFILE, &limit); /* best effort: connect() will say if it is too low */
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return RLIM_INFINITY;
+    rlim_t had = limit.rlim_cur;
+    limit.rlim_cur = wanted < limit.rlim_max ? wanted : limit.rlim_max;
+    if (limit.rlim_cur <= had)
+        return had;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        return limit.rlim_cur;
+    if (limit.rlim_cur > 10240 && had < 10240) {
+        limit.rlim_cur = 10240;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+            return limit.rlim_cur;
     }
+    return had; /* best effort: what we had still holds */
 }
+/* ---- end canonical: raise_descriptor_limit ---- */
 
 /* Line LINE of client CLIENT into OUT (MAX_BYTES + 2 bytes): "client 7 line 42", padded
  * with dots to BYTES bytes if that is longer, then '\n'. Returns its length. */
@@ -438,24 +488,58 @@ static long long micros_between(struct timespec a, struct timespec b)
     return (long long)(b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
 }
 
-/* Send all LENGTH bytes (send may take fewer), retrying on EINTR. 0, or -1 on error. */
-static int send_all(int socket, const char *data, size_t length)
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t sent = send(socket, data, length, 0);
-        if (sent < 0 && errno == EINTR)
-            continue;
-        if (sent < 0)
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        data += sent;
+        }
+        next += sent;
         length -= (size_t)sent;
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */
 
-/* "load_client: WHAT: reason" on stderr, exit 1. */
-static void die(const char *what, const char *reason)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
-    fprintf(stderr, "%s: %s: %s\n", PROGRAM, what, reason);
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
+
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
+{
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
+    snprintf(out, size, "%s port %s", shown, port);
+}
+/* ---- end canonical: format_address ---- */

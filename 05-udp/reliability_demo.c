@@ -27,7 +27,6 @@
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -81,13 +80,16 @@ static void tally_number(struct tally *t, uint32_t number); /* lost? twice? out 
 static void encode(uint32_t number, unsigned char record[RECORD_SIZE]); /* htonl, 4 bytes */
 static uint32_t decode(const unsigned char record[RECORD_SIZE]);        /* and back */
 static int wait_readable(int fd, int ms);                 /* poll: 1 readable, 0 timeout */
-static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address); /* 127.0.0.1 */
+static int small_buffer_socket(int type, int rcvbuf, struct sockaddr_in *address);
+static int bound_socket(int type, struct sockaddr_in *address); /* on 127.0.0.1, any port */
 static int real_rcvbuf(int fd);                           /* what the kernel really gave */
 static void print_row(const char *protocol, unsigned long sent, const struct tally *t);
 static void parse_arguments(int argc, char *argv[], long *count, long *rcvbuf);
-static long parse_number(const char *text, const char *what, long min, long max); /* strict */
-static void fail(const char *call);               /* one line naming the call, exit 1 */
-static void usage_error(const char *format, ...); /* one line, exit 2 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max);      /* strict, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void usage_error(const char *format, ...);      /* one line, exit 2 */
 
 int main(int argc, char *argv[])
 {
@@ -136,11 +138,11 @@ int main(int argc, char *argv[])
 static void udp_round(unsigned long count, int rcvbuf, struct tally *t, int *given)
 {
     struct sockaddr_in receiver_address;
-    int receiver_socket = bound_socket(SOCK_DGRAM, rcvbuf, &receiver_address);
+    int receiver_socket = small_buffer_socket(SOCK_DGRAM, rcvbuf, &receiver_address);
     *given = real_rcvbuf(receiver_socket);
     int sender_socket = socket(AF_INET, SOCK_DGRAM, 0);
     if (sender_socket < 0)
-        fail("socket");
+        fail("socket", "127.0.0.1");
 
     unsigned char datagram[RECORD_SIZE];
     for (unsigned long i = 0; i <= count; i++) {
@@ -152,7 +154,7 @@ static void udp_round(unsigned long count, int rcvbuf, struct tally *t, int *giv
                           (struct sockaddr *)&receiver_address, sizeof receiver_address);
         while (sent < 0 && errno == EINTR);
         if (sent < 0)
-            fail("sendto");
+            fail("sendto", "127.0.0.1");
         /* The slow receiver: one read for every READ_EVERY datagrams sent. */
         if (i % READ_EVERY == READ_EVERY - 1)
             udp_read_one(receiver_socket, t, 0);
@@ -180,7 +182,7 @@ static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms)
     if (length < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
-        fail("recvfrom");
+        fail("recvfrom", "127.0.0.1");
     }
     if (length != RECORD_SIZE) {
         t->received++;
@@ -198,30 +200,30 @@ static int udp_read_one(int receiver_socket, struct tally *t, int wait_ms)
 static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned long *waits)
 {
     struct sockaddr_in server_address;
-    int server_socket = bound_socket(SOCK_STREAM, rcvbuf, &server_address);
+    int server_socket = small_buffer_socket(SOCK_STREAM, rcvbuf, &server_address);
     if (listen(server_socket, 1) < 0)
-        fail("listen");
+        fail("listen", "127.0.0.1");
     int client_socket = socket(AF_INET, SOCK_STREAM, 0);
     if (client_socket < 0)
-        fail("socket");
+        fail("socket", "127.0.0.1");
     /* The sender's buffer gets the same small size. Left alone, Linux would grow it to
      * megabytes ("autotuning") and the unread records would simply wait in there. */
     if (setsockopt(client_socket, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf) < 0)
-        fail("setsockopt SO_SNDBUF");
+        fail("setsockopt SO_SNDBUF", "127.0.0.1");
     if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
-        fail("connect");
+        fail("connect", "127.0.0.1");
     int connection_socket;
     do
         connection_socket = accept(server_socket, NULL, NULL);
     while (connection_socket < 0 && errno == EINTR);
     if (connection_socket < 0)
-        fail("accept");
+        fail("accept", "127.0.0.1");
     close(server_socket);
     /* Non-blocking sender: when there is no room, send fails with EAGAIN instead of
      * sleeping, and this same process can play the receiver meanwhile. */
     int flags = fcntl(client_socket, F_GETFL);
     if (flags < 0 || fcntl(client_socket, F_SETFL, flags | O_NONBLOCK) < 0)
-        fail("fcntl O_NONBLOCK");
+        fail("fcntl O_NONBLOCK", "127.0.0.1");
 
     struct tcp_reader reader = {.have = 0, .ended = 0};
     unsigned char record[RECORD_SIZE];
@@ -237,7 +239,7 @@ static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned
             if (sent < 0 && errno == EINTR)
                 continue;
             if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-                fail("send");
+                fail("send", "127.0.0.1");
             /* No room: the receiver's buffer and ours are full. TCP makes us wait until
              * the receiver reads (flow control). Here "waiting" means: let it read. */
             (*waits)++;
@@ -250,10 +252,10 @@ static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned
                 ready = poll(both, 2, TCP_IDLE_MS);
             while (ready < 0 && errno == EINTR);
             if (ready < 0)
-                fail("poll");
+                fail("poll", "127.0.0.1");
             if (ready == 0) {
                 errno = ETIMEDOUT;
-                fail("send (stalled)");
+                fail("send (stalled)", "127.0.0.1");
             }
             if (both[1].revents != 0)
                 tcp_read(connection_socket, &reader, t, 4096, 0);
@@ -264,11 +266,11 @@ static void tcp_round(unsigned long count, int rcvbuf, struct tally *t, unsigned
     }
     /* The sender is done: end of stream. The receiver reads the rest until it sees it. */
     if (shutdown(client_socket, SHUT_WR) < 0)
-        fail("shutdown");
+        fail("shutdown", "127.0.0.1");
     while (!reader.ended) {
         if (tcp_read(connection_socket, &reader, t, 4096, TCP_IDLE_MS) == 0 && !reader.ended) {
             errno = ETIMEDOUT;
-            fail("recv (stalled)");
+            fail("recv (stalled)", "127.0.0.1");
         }
     }
     if (reader.have != 0) { /* a piece of a record at the end: never happens, but count it */
@@ -297,7 +299,7 @@ static size_t tcp_read(int connection_socket, struct tcp_reader *r, struct tally
     if (length < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
-        fail("recv");
+        fail("recv", "127.0.0.1");
     }
     if (length == 0) {
         r->ended = 1;
@@ -357,30 +359,39 @@ static int wait_readable(int fd, int ms)
         ready = poll(&p, 1, ms);
     while (ready < 0 && errno == EINTR);
     if (ready < 0)
-        fail("poll");
+        fail("poll", "127.0.0.1");
     return ready;
 }
 
-/* A socket of TYPE bound to 127.0.0.1 on a free port, with SO_RCVBUF set to RCVBUF (set
- * before bind and listen: TCP fixes its window scaling when the connection opens). */
-static int bound_socket(int type, int rcvbuf, struct sockaddr_in *address)
+/* A socket of TYPE bound to 127.0.0.1 on a free port (bound_socket) with SO_RCVBUF set to
+ * RCVBUF, before listen: TCP fixes its window scaling when the connection opens. */
+static int small_buffer_socket(int type, int rcvbuf, struct sockaddr_in *address)
+{
+    int fd = bound_socket(type, address);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
+        fail("setsockopt SO_RCVBUF", "127.0.0.1");
+    return fd;
+}
+
+/* ---- begin canonical: bound_socket ---- */
+/* A socket of TYPE bound to 127.0.0.1 on a free port; *ADDRESS gets the address it got. */
+static int bound_socket(int type, struct sockaddr_in *address)
 {
     int fd = socket(AF_INET, type, 0);
     if (fd < 0)
-        fail("socket");
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
-        fail("setsockopt SO_RCVBUF");
+        fail("socket", "127.0.0.1");
     memset(address, 0, sizeof *address);
     address->sin_family = AF_INET;
     address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address->sin_port = 0; /* any free port */
     if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
-        fail("bind");
+        fail("bind", "127.0.0.1");
     socklen_t length = sizeof *address;
     if (getsockname(fd, (struct sockaddr *)address, &length) < 0)
-        fail("getsockname");
+        fail("getsockname", "127.0.0.1");
     return fd;
 }
+/* ---- end canonical: bound_socket ---- */
 
 /* The receive buffer the kernel really gave (Linux doubles the request for its own
  * bookkeeping and clamps it between a minimum and net.core.rmem_max). */
@@ -389,7 +400,7 @@ static int real_rcvbuf(int fd)
     int size = 0;
     socklen_t length = sizeof size;
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) < 0)
-        fail("getsockopt SO_RCVBUF");
+        fail("getsockopt SO_RCVBUF", "127.0.0.1");
     return size;
 }
 
@@ -402,21 +413,20 @@ static void print_row(const char *protocol, unsigned long sent, const struct tal
 }
 
 /* Options only (no operands), parsed with getopt; "+" stops it at the first operand
- * everywhere, so a stray operand, or a negative number like -1, is reported as one. */
+ * everywhere, so a stray operand, or a negative number like -1 (next_option), is reported
+ * as one. */
 static void parse_arguments(int argc, char *argv[], long *count, long *rcvbuf)
 {
+    int option;
     opterr = 0; /* we print our own messages */
-    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
-        int option = 'h';
-        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+:hn:b:")) == -1)
-            break;
+    while ((option = next_option(argc, argv, "+:hn:b:")) != -1) {
         if (option == 'h') {
             printf("%s\n%s\n", USAGE, DESCRIPTION);
             exit(0);
         } else if (option == 'n')
-            *count = parse_number(optarg, "count", 1, MAX_COUNT);
+            *count = number_argument(optarg, "count", 1, MAX_COUNT);
         else if (option == 'b')
-            *rcvbuf = parse_number(optarg, "buffer size", 1, MAX_RCVBUF);
+            *rcvbuf = number_argument(optarg, "buffer size", 1, MAX_RCVBUF);
         else if (option == ':' || optopt == 'n' || optopt == 'b') /* macOS: '?', see "+" */
             usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         else
@@ -426,26 +436,74 @@ static void parse_arguments(int argc, char *argv[], long *count, long *rcvbuf)
         usage_error("too many operands (try '%s -h')", PROGRAM);
 }
 
-/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
- * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
-static long parse_number(const char *text, const char *what, long min, long max)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    size_t digits = strspn(text, "0123456789");
-    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
-    if (value < min || value > max)
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
         usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
     return value;
 }
+/* ---- end canonical: number_argument ---- */
 
-/* A call failed: one line, "reliability_demo: connect 127.0.0.1: <reason>", exit 1. */
-static void fail(const char *call)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
-    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* A mistake on the command line: one line on stderr, exit 2. */
-static void usage_error(const char *format, ...)
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -455,3 +513,4 @@ static void usage_error(const char *format, ...)
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */

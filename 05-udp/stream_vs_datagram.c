@@ -26,12 +26,12 @@
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,15 +57,17 @@ static const char *const words[] = {"one", "two", "three"};
 
 /* ---- Helpers, in the order main uses them (their code is below main) ---- */
 static void parse_arguments(int argc, char *argv[]);           /* only -h; no operands */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static int bound_socket(int type, struct sockaddr_in *address); /* TYPE socket on 127.0.0.1 */
-static void send_all(int fd, const char *data, size_t length);   /* send until all is taken */
+static int send_all(int fd, const void *data, size_t length);   /* send until all is taken */
 static void wait_until_queued(int fd, int bytes);               /* SO_RCVLOWAT + poll */
 static int read_pieces(int fd, int bytes, int first, size_t pieces[]); /* recv, print each */
 static void show(const char *what, int number, size_t length, const char *data); /* a line */
 static void print_sizes(size_t sizes[], int count); /* "3, 3, 5 bytes" */
 static void verdict(const char *protocol, const char *call, size_t sent[], int sends,
                     size_t got[], int gots); /* what the notes' model sees */
-static void fail(const char *call);          /* one line naming the call, exit 1 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void usage_error(const char *format, ...);      /* one line, exit 2 */
 
 int main(int argc, char *argv[])
 {
@@ -82,26 +84,27 @@ int main(int argc, char *argv[])
     struct sockaddr_in server_address;
     int server_socket = bound_socket(SOCK_STREAM, &server_address);
     if (listen(server_socket, 1) < 0)
-        fail("listen");
+        fail("listen", "127.0.0.1");
     int client_socket = socket(AF_INET, SOCK_STREAM, 0);
     if (client_socket < 0)
-        fail("socket");
+        fail("socket", "127.0.0.1");
     if (connect(client_socket, (struct sockaddr *)&server_address, sizeof server_address) < 0)
-        fail("connect");
+        fail("connect", "127.0.0.1");
     int connection_socket = accept(server_socket, NULL, NULL);
     if (connection_socket < 0)
-        fail("accept");
+        fail("accept", "127.0.0.1");
     /* TCP_NODELAY: send every small write at once as its own segment instead of letting
      * Nagle's algorithm gather them. So the three sends really do leave separately, and any
      * merging seen below happens at the receiving end, in the byte stream. */
     int on = 1;
     if (setsockopt(client_socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-        fail("setsockopt TCP_NODELAY");
+        fail("setsockopt TCP_NODELAY", "127.0.0.1");
 
     /* 2. Three sends. Python: client.send(b"one"); client.send(b"two"); client.send(b"three") */
     for (int i = 0; i < WORDS; i++) {
         sent[i] = strlen(words[i]);
-        send_all(client_socket, words[i], sent[i]);
+        if (send_all(client_socket, words[i], sent[i]) < 0)
+            fail("send", "127.0.0.1");
         show("TCP send", i + 1, sent[i], words[i]);
     }
 
@@ -118,7 +121,8 @@ int main(int argc, char *argv[])
     char long_message[LONG_MESSAGE];
     memset(long_message, 'x', sizeof long_message);
     sent[0] = sizeof long_message;
-    send_all(client_socket, long_message, sizeof long_message);
+    if (send_all(client_socket, long_message, sizeof long_message) < 0)
+        fail("send", "127.0.0.1");
     show("TCP send", WORDS + 1, sizeof long_message, long_message);
     wait_until_queued(connection_socket, LONG_MESSAGE);
     int more = read_pieces(connection_socket, LONG_MESSAGE, pieces + 1, got);
@@ -127,11 +131,11 @@ int main(int argc, char *argv[])
     /* 5. The client closes its sending side: the receiver's next recv returns 0 bytes, the
      *    end of the stream. Python: client.shutdown(socket.SHUT_WR); conn.recv(1024) == b"" */
     if (shutdown(client_socket, SHUT_WR) < 0)
-        fail("shutdown");
+        fail("shutdown", "127.0.0.1");
     char buffer[BUFFER_SIZE];
     ssize_t length = recv(connection_socket, buffer, sizeof buffer, 0);
     if (length < 0)
-        fail("recv");
+        fail("recv", "127.0.0.1");
     printf("TCP recv %d: %zd bytes: the sender closed, end of the stream\n", pieces + more + 1, length);
     close(connection_socket);
     close(client_socket);
@@ -143,7 +147,7 @@ int main(int argc, char *argv[])
     int receiver_socket = bound_socket(SOCK_DGRAM, &receiver_address);
     int sender_socket = socket(AF_INET, SOCK_DGRAM, 0);
     if (sender_socket < 0)
-        fail("socket");
+        fail("socket", "127.0.0.1");
 
     /* 7. Three sendto calls, three datagrams. Python: sender.sendto(b"one", address) ...
      *    (No send-all loop: a datagram goes whole or not at all.) */
@@ -151,7 +155,7 @@ int main(int argc, char *argv[])
         sent[i] = strlen(words[i]);
         if (sendto(sender_socket, words[i], sent[i], 0, (struct sockaddr *)&receiver_address,
                    sizeof receiver_address) < 0)
-            fail("sendto");
+            fail("sendto", "127.0.0.1");
         show("UDP sendto", i + 1, sent[i], words[i]);
     }
 
@@ -161,7 +165,7 @@ int main(int argc, char *argv[])
     for (int i = 0; i < WORDS; i++) {
         length = recvfrom(receiver_socket, buffer, sizeof buffer, 0, NULL, NULL);
         if (length < 0)
-            fail("recvfrom");
+            fail("recvfrom", "127.0.0.1");
         got[i] = (size_t)length;
         show("UDP recvfrom", i + 1, got[i], buffer);
     }
@@ -221,7 +225,7 @@ static int read_pieces(int fd, int bytes, int first, size_t pieces[])
         if (length <= 0) {
             if (length == 0)
                 errno = ECONNRESET; /* cannot happen: the sender is still open */
-            fail("recv");
+            fail("recv", "127.0.0.1");
         }
         if (count < MAX_PIECES)
             pieces[count] = (size_t)length;
@@ -239,79 +243,117 @@ static void wait_until_queued(int fd, int bytes)
     int one = 1;
     struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) < 0)
-        fail("setsockopt SO_RCVLOWAT");
+        fail("setsockopt SO_RCVLOWAT", "127.0.0.1");
     int ready = poll(&p, 1, 10000); /* loopback takes microseconds; 10 s means trouble */
     if (ready == 0)
         errno = ETIMEDOUT;
     if (ready <= 0)
-        fail("poll");
+        fail("poll", "127.0.0.1");
     if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one) < 0)
-        fail("setsockopt SO_RCVLOWAT");
+        fail("setsockopt SO_RCVLOWAT", "127.0.0.1");
 }
 
-/* Send all LENGTH bytes (send may take only part of them), retrying after signals. */
-static void send_all(int fd, const char *data, size_t length)
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t sent = send(fd, data, length, 0);
+        ssize_t sent = send(fd, next, length, 0);
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
-            fail("send");
+            return -1;
         }
-        data += sent;
+        next += sent;
         length -= (size_t)sent;
     }
+    return 0;
 }
+/* ---- end canonical: send_all ---- */
 
-/* Create a socket of TYPE bound to 127.0.0.1 on a free port; store the address it got. */
+/* ---- begin canonical: bound_socket ---- */
+/* A socket of TYPE bound to 127.0.0.1 on a free port; *ADDRESS gets the address it got. */
 static int bound_socket(int type, struct sockaddr_in *address)
 {
     int fd = socket(AF_INET, type, 0);
     if (fd < 0)
-        fail("socket");
+        fail("socket", "127.0.0.1");
     memset(address, 0, sizeof *address);
     address->sin_family = AF_INET;
     address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address->sin_port = 0; /* any free port */
     if (bind(fd, (struct sockaddr *)address, sizeof *address) < 0)
-        fail("bind");
+        fail("bind", "127.0.0.1");
     socklen_t length = sizeof *address;
     if (getsockname(fd, (struct sockaddr *)address, &length) < 0)
-        fail("getsockname");
+        fail("getsockname", "127.0.0.1");
     return fd;
 }
+/* ---- end canonical: bound_socket ---- */
 
 /* No options but -h/--help, no operands. */
 static void parse_arguments(int argc, char *argv[])
 {
+    int option;
     opterr = 0; /* we print our own messages; -1 is an operand (too many), not an option */
-    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
-        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+    while ((option = next_option(argc, argv, "+h")) != -1) {
+        if (option != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
         exit(0);
     }
-    int option = getopt(argc, argv, "+h");
-    if (option == 'h') {
-        printf("%s\n%s\n", USAGE, DESCRIPTION);
-        exit(0);
-    }
-    if (option != -1) {
-        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        exit(2);
-    }
-    if (optind < argc) {
-        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
+    if (optind < argc)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
 }
 
-/* A call failed: one line, "stream_vs_datagram: connect 127.0.0.1: <reason>", exit 1. */
-static void fail(const char *call)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    fprintf(stderr, "%s: %s 127.0.0.1: %s\n", PROGRAM, call, strerror(errno));
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+/* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */

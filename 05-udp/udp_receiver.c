@@ -31,7 +31,6 @@
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -72,19 +71,23 @@ static volatile sig_atomic_t stop_requested = 0;
 
 /* ---- Helpers, in the order main uses them (their code is below main) ---- */
 static void parse_arguments(int argc, char *argv[], long *count, int *port); /* options, PORT */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static void set_up_signals(void);                    /* Ctrl-C/SIGTERM stop the loop, exit 0 */
 static void on_signal(int signal_number);            /* the handler: sets stop_requested */
 static int open_socket(int *family);                 /* step 1: IPv6 and IPv4, or IPv4 alone */
 static int bind_any(int fd, int family, int port);   /* step 2: bind "" (any address), PORT */
+static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
+static int bound_port(int fd);                       /* the port bind gave (for PORT 0) */
 static ssize_t receive_datagram(int fd, struct datagram *d);  /* step 3: recvmsg, MSG_TRUNC */
 static void print_datagram(const struct datagram *d, ssize_t length); /* step 4: one line */
 static int is_last_datagram(const struct datagram *d, ssize_t length, long received, long count);
 static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
-static void print_escaped(const unsigned char *data, size_t length); /* \n, \t, \xHH... */
+static void print_escaped(const void *data, size_t length);          /* \n, \t, \xHH... */
 static int is_exit(const unsigned char *data, size_t length);        /* "exit", "exit\n" */
-static void fail(const char *call, const char *where);               /* one line, exit 1 */
-static long parse_number(const char *text, const char *what, long min, long max); /* strict */
-static void usage_error(const char *format, ...);                    /* one line, exit 2 */
+_Noreturn static void fail(const char *call, const char *where);     /* one line, exit 1 */
+static long parse_number(const char *text, long min, long max);      /* strict, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+_Noreturn static void usage_error(const char *format, ...);          /* one line, exit 2 */
 
 int main(int argc, char *argv[])
 {
@@ -187,39 +190,60 @@ static int is_last_datagram(const struct datagram *d, ssize_t length, long recei
 
 /* ---- Plumbing: read after the lesson ---- */
 
-/* Step 2: fill in the wildcard address ("" in Python: every local address) with PORT, bind,
- * and return the port really bound (the system's choice when PORT is 0). */
+/* Step 2: bind to the wildcard address ("" in Python: every local address) at PORT, IPv4
+ * senders welcome on an IPv6 socket, and return the port really bound (the system's choice
+ * when PORT is 0). */
 static int bind_any(int fd, int family, int port)
 {
     char where[32];
     snprintf(where, sizeof where, "port %d", port);
-    struct sockaddr_storage address;
-    socklen_t length;
-    memset(&address, 0, sizeof address);
     if (family == AF_INET6) {
         int off = 0; /* accept IPv4 senders as well */
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
             fail("setsockopt IPV6_V6ONLY", where);
-        struct sockaddr_in6 *any6 = (struct sockaddr_in6 *)&address;
-        any6->sin6_family = AF_INET6;
-        any6->sin6_addr = in6addr_any;
-        any6->sin6_port = htons((unsigned short)port);
-        length = sizeof *any6;
-    } else {
-        struct sockaddr_in *any4 = (struct sockaddr_in *)&address;
-        any4->sin_family = AF_INET;
-        any4->sin_addr.s_addr = htonl(INADDR_ANY);
-        any4->sin_port = htons((unsigned short)port);
-        length = sizeof *any4;
     }
+    struct sockaddr_storage address;
+    socklen_t length = any_address(&address, family, port);
     if (bind(fd, (struct sockaddr *)&address, length) < 0)
         fail("bind", where);
-    length = sizeof address; /* ask which port we really got: it matters when PORT was 0 */
-    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
-        fail("getsockname", where);
-    return family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&address)->sin6_port)
-                              : ntohs(((struct sockaddr_in *)&address)->sin_port);
+    return bound_port(fd); /* it matters when PORT was 0 */
 }
+
+/* ---- begin canonical: any_address ---- */
+/* Fill in the wildcard address ("" in Python: every address of this machine) at PORT, for
+ * FAMILY (AF_INET6 or AF_INET); returns its length, for bind. */
+static socklen_t any_address(struct sockaddr_storage *address, int family, int port)
+{
+    memset(address, 0, sizeof *address);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)address;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_any;
+        a6->sin6_port = htons((unsigned short)port);
+        return sizeof *a6;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)address;
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    a4->sin_port = htons((unsigned short)port);
+    return sizeof *a4;
+}
+/* ---- end canonical: any_address ---- */
+
+/* ---- begin canonical: bound_port ---- */
+/* The port a bound socket really has (the one the OS picked, for port 0).
+ * Python: s.getsockname()[1] */
+static int bound_port(int fd)
+{
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0)
+        fail("getsockname", NULL);
+    if (address.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&address)->sin_port);
+}
+/* ---- end canonical: bound_port ---- */
 
 /* Step 3. recvfrom(fd, data, size, 0, from, from_length) is the notes' call, and would do;
  * recvmsg is its general form, and it also reports MSG_TRUNC in msg_flags: "this datagram
@@ -250,14 +274,17 @@ static ssize_t receive_datagram(int fd, struct datagram *d)
     return length;
 }
 
-/* The handler only sets a flag (all a handler may safely do). Installed without SA_RESTART,
- * so the recvmsg it interrupts returns -1 with errno EINTR and the loop sees the flag. */
+/* ---- begin canonical: set_up_signals ---- */
+/* The SIGINT/SIGTERM handler: it only sets a flag, all a handler may safely do. */
 static void on_signal(int signal_number)
 {
     (void)signal_number;
     stop_requested = 1;
 }
 
+/* Catch SIGINT and SIGTERM with on_signal. Without SA_RESTART, the blocking call a signal
+ * interrupts (accept, recv, poll, a read of stdin) returns -1 with errno EINTR, and the
+ * loop around it sees stop_requested. */
 static void set_up_signals(void)
 {
     struct sigaction action;
@@ -267,24 +294,22 @@ static void set_up_signals(void)
     action.sa_flags = 0; /* no SA_RESTART */
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
-    /* No SIGPIPE to ignore: this program never writes to a socket. */
 }
+/* ---- end canonical: set_up_signals ---- */
 
 /* Options first, then at most one operand, PORT (the POSIX utility conventions). "+" makes
  * getopt stop at the first operand everywhere (GNU getopt would otherwise reorder argv). A
- * negative number such as -1 is an operand (a bad port), not an option. */
+ * negative number such as -1 is an operand (a bad port), not an option: see next_option. */
 static void parse_arguments(int argc, char *argv[], long *count, int *port)
 {
+    int option;
     opterr = 0; /* we print our own messages */
-    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
-        int option = 'h';
-        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+:hn:")) == -1)
-            break;
+    while ((option = next_option(argc, argv, "+:hn:")) != -1) {
         if (option == 'h') {
             printf("%s\n%s\n", USAGE, DESCRIPTION);
             exit(0);
         } else if (option == 'n')
-            *count = parse_number(optarg, "count", 1, MAX_COUNT);
+            *count = number_argument(optarg, "count", 1, MAX_COUNT);
         else if (option == ':' || optopt == 'n') /* macOS getopt reads "+" as a letter: '?' */
             usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         else
@@ -293,56 +318,105 @@ static void parse_arguments(int argc, char *argv[], long *count, int *port)
     if (argc - optind > 1)
         usage_error("too many operands (try '%s -h')", PROGRAM);
     if (optind < argc)
-        *port = (int)parse_number(argv[optind], "port", 0, 65535);
+        *port = (int)number_argument(argv[optind], "port", 0, 65535);
 }
 
-/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
- * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
-static long parse_number(const char *text, const char *what, long min, long max)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    size_t digits = strspn(text, "0123456789");
-    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
-    if (value < min || value > max)
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
         usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
     return value;
 }
+/* ---- end canonical: number_argument ---- */
 
-/* Turn a socket address into "127.0.0.1 port 40222" (numeric, IPv4-mapped shown as IPv4). */
-static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size)
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
 {
-    char host[NI_MAXHOST], port[NI_MAXSERV];
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
     int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
-
     if (rc != 0) {
         snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
-    /* An IPv4 sender reaching our IPv6 socket appears as ::ffff:127.0.0.1; show 127.0.0.1. */
-    const char *shown = strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') ? host + 7 : host;
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* Write LENGTH bytes of DATA to stdout, printable ASCII as is and anything else escaped
- * (\\, \n, \r, \t, \xHH), so that a datagram can never garble the terminal or the log. */
-static void print_escaped(const unsigned char *data, size_t length)
+/* ---- begin canonical: print_escaped ---- */
+/* Print a peer's bytes so that they cannot clear, retitle or move the terminal: printable
+ * ASCII as it is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte (ESC,
+ * BEL, NUL, DEL, the bytes of UTF-8) as \xHH, the way Python shows b'...'. */
+static void print_escaped(const void *data, size_t length)
 {
+    const unsigned char *bytes = data;
     for (size_t i = 0; i < length; i++) {
-        unsigned char c = data[i];
+        unsigned char c = bytes[i];
         if (c == '\\')
             fputs("\\\\", stdout);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
         else if (c == '\t')
             fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
         else if (c >= 0x20 && c < 0x7f)
             putchar(c);
         else
             printf("\\x%02x", c);
     }
 }
+/* ---- end canonical: print_escaped ---- */
 
 /* Is this datagram the word "exit"? One trailing "\n" or "\r\n" is allowed, as `echo`, nc
  * and telnet send it; the notes' Python sender sends it bare. */
@@ -353,15 +427,23 @@ static int is_exit(const unsigned char *data, size_t length)
            (length == 6 && memcmp(data, "exit\r\n", 6) == 0);
 }
 
-/* A call failed at run time: "udp_receiver: bind port 5000: Address already in use", exit 1. */
-static void fail(const char *call, const char *where)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
-    fprintf(stderr, "%s: %s%s%s: %s\n", PROGRAM, call, where[0] ? " " : "", where, strerror(errno));
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* A mistake on the command line: one line on stderr, exit 2. */
-static void usage_error(const char *format, ...)
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -371,3 +453,4 @@ static void usage_error(const char *format, ...)
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */

@@ -31,7 +31,6 @@
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
 
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -53,9 +52,13 @@
 static int parse_arguments(int argc, char *argv[]);  /* options; returns the first operand */
 static int open_socket(struct addrinfo *results, const char *host, struct addrinfo **receiver);
 static int send_message(int fd, const struct addrinfo *receiver, const char *message); /* step 3 */
-static long parse_number(const char *text, const char *what, long min, long max); /* strict */
-static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size);
-static void usage_error(const char *format, ...);    /* one line on stderr, exit 2 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max);      /* strict, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size);
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void usage_error(const char *format, ...); /* one line on stderr, exit 2 */
 
 int main(int argc, char *argv[])
 {
@@ -109,9 +112,9 @@ static int open_socket(struct addrinfo *results, const char *host, struct addrin
             return fd;
         saved_errno = errno;
     }
-    fprintf(stderr, "%s: socket %s: %s\n", PROGRAM, host, strerror(saved_errno));
     freeaddrinfo(results);
-    exit(1);
+    errno = saved_errno;
+    fail("socket", host);
 }
 
 /* Step 3, for one MESSAGE: one sendto (again if a signal interrupts it), then "Sent N bytes
@@ -140,14 +143,12 @@ static int send_message(int fd, const struct addrinfo *receiver, const char *mes
 /* Options first (only -h), then HOST PORT MESSAGE... (the POSIX utility conventions). "+"
  * makes getopt stop at the first operand everywhere (GNU getopt would otherwise reorder
  * argv and take a message such as "-x" for an option). A negative number such as -1 is an
- * operand, not an option. Checks HOST and PORT; returns the index of HOST in argv. */
+ * operand, not an option (next_option). Checks HOST and PORT; returns the index of HOST. */
 static int parse_arguments(int argc, char *argv[])
 {
+    int option;
     opterr = 0; /* we print our own messages */
-    while (optind < argc && !(argv[optind][0] == '-' && isdigit((unsigned char)argv[optind][1]))) {
-        int option = 'h';
-        if (strcmp(argv[optind], "--help") != 0 && (option = getopt(argc, argv, "+h")) == -1)
-            break;
+    while ((option = next_option(argc, argv, "+h")) != -1) {
         if (option != 'h')
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
@@ -158,38 +159,85 @@ static int parse_arguments(int argc, char *argv[])
     const char *host = argv[optind], *port = argv[optind + 1];
     if (host[0] == '\0')
         usage_error("bad host '': expected a name or an address");
-    parse_number(port, "port", 1, 65535); /* nobody can receive on 0: it means "any port" */
+    number_argument(port, "port", 1, 65535); /* nobody can receive on 0: it means "any port" */
     return optind;
 }
 
-/* A decimal number from MIN to MAX, digits only ("", "80x", "+80", " 80", "-1" and "0x50" are
- * refused), or exit 2 naming WHAT: "bad port '80x': expected a number from 0 to 65535". */
-static long parse_number(const char *text, const char *what, long min, long max)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    size_t digits = strspn(text, "0123456789");
-    long value = digits > 0 && digits <= 9 && text[digits] == '\0' ? atol(text) : -1;
-    if (value < min || value > max)
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
+{
+    long value = 0;
+    if (*text == '\0')
+        return -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
+}
+/* ---- end canonical: parse_number ---- */
+
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
         usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
     return value;
 }
+/* ---- end canonical: number_argument ---- */
 
-/* Turn a socket address into "127.0.0.1 port 40222" (numeric, IPv4-mapped shown as IPv4). */
-static void format_address(const struct sockaddr *address, socklen_t length, char *out, size_t size)
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
 {
-    char host[NI_MAXHOST], port[NI_MAXSERV];
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
     int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
-
     if (rc != 0) {
         snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
-    const char *shown = strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.') ? host + 7 : host;
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* A mistake on the command line: one line on stderr, exit 2. */
-static void usage_error(const char *format, ...)
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -199,3 +247,18 @@ static void usage_error(const char *format, ...)
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
+    exit(1);
+}
+/* ---- end canonical: fail ---- */

@@ -21,9 +21,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,14 +49,16 @@ static char stream_path[272], receiver_path[272], sender_path[272];
 
 /* ---- Helpers, in the order main uses them (their code is below main) ---- */
 static void parse_arguments(int argc, char *argv[]);  /* only -h; no operands */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static void make_directory(void);                      /* mkdtemp, and cleanup at exit */
 static struct sockaddr_un address_of(const char *path); /* the path in a sockaddr_un */
 static void bind_to(int fd, const char *path);         /* bind, or fail naming the path */
 static const char *path_of(const struct sockaddr_un *a, socklen_t length); /* or "" */
 static ssize_t receive(int fd, char *buffer, struct sockaddr_un *from, socklen_t *from_length);
-static void send_all(int fd, const char *data, size_t length); /* send until all is taken */
+static int send_all(int fd, const void *data, size_t length);  /* send until all is taken */
 static void remove_everything(void);                            /* unlink, rmdir (atexit) */
-static void fail(const char *call, const char *where);          /* one line, exit 1 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void usage_error(const char *format, ...);      /* one line, exit 2 */
 
 int main(int argc, char *argv[])
 {
@@ -118,11 +120,13 @@ int main(int argc, char *argv[])
 
     /* 6. The notes' exchange: send, recv, reply, recv, exactly as over TCP.
      *    Python: client.send(msg.encode()); data = conn.recv(1024); conn.send(reply) ... */
-    send_all(client_socket, MESSAGE, strlen(MESSAGE));
+    if (send_all(client_socket, MESSAGE, strlen(MESSAGE)) < 0)
+        fail("send", stream_path);
     printf("client: send %zu bytes: %s\n", strlen(MESSAGE), MESSAGE);
     length = receive(connection_socket, buffer, NULL, NULL);
     printf("server: recv %zd bytes: %.*s\n", length, (int)length, buffer);
-    send_all(connection_socket, REPLY, strlen(REPLY));
+    if (send_all(connection_socket, REPLY, strlen(REPLY)) < 0)
+        fail("send", stream_path);
     printf("server: send %zu bytes: %s\n", strlen(REPLY), REPLY);
     length = receive(client_socket, buffer, NULL, NULL);
     printf("client: recv %zd bytes: %.*s\n", length, (int)length, buffer);
@@ -260,20 +264,26 @@ static ssize_t receive(int fd, char *buffer, struct sockaddr_un *from, socklen_t
     return length;
 }
 
-/* Send all LENGTH bytes (send may take only part of them), retrying after signals. */
-static void send_all(int fd, const char *data, size_t length)
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t sent = send(fd, data, length, 0);
+        ssize_t sent = send(fd, next, length, 0);
         if (sent < 0) {
             if (errno == EINTR)
                 continue;
-            fail("send", directory);
+            return -1;
         }
-        data += sent;
+        next += sent;
         length -= (size_t)sent;
     }
+    return 0;
 }
+/* ---- end canonical: send_all ---- */
 
 /* Remove the socket files (they stay after close, like any file) and the directory. Runs
  * at the end and, through atexit, after any failure; a second run finds nothing to do. */
@@ -290,29 +300,63 @@ static void remove_everything(void)
 /* No options but -h/--help, no operands. */
 static void parse_arguments(int argc, char *argv[])
 {
+    int option;
     opterr = 0; /* we print our own messages; -1 is an operand (too many), not an option */
-    if (argc > 1 && argv[1][0] == '-' && isdigit((unsigned char)argv[1][1])) {
-        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
-    int option = argc > 1 && strcmp(argv[1], "--help") == 0 ? 'h' : getopt(argc, argv, "+h");
-    if (option == 'h') {
+    while ((option = next_option(argc, argv, "+h")) != -1) {
+        if (option != 'h')
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
         exit(0);
     }
-    if (option != -1) {
-        fprintf(stderr, "%s: unknown option '-%c' (try '%s -h')\n", PROGRAM, optopt, PROGRAM);
-        exit(2);
-    }
-    if (optind < argc) {
-        fprintf(stderr, "%s: too many operands (try '%s -h')\n", PROGRAM, PROGRAM);
-        exit(2);
-    }
+    if (optind < argc)
+        usage_error("too many operands (try '%s -h')", PROGRAM);
 }
 
-/* A call failed: "unix_socket: bind /tmp/unix_socket.Ab12Cd/stream.sock: <reason>", exit 1. */
-static void fail(const char *call, const char *where)
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
+static int next_option(int argc, char *argv[], const char *options)
 {
-    fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, strerror(errno));
+    if (optind >= argc)
+        return -1;
+    const char *arg = argv[optind];
+    if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+        return -1;
+    if (strcmp(arg, "--help") == 0) {
+        optind++;
+        return 'h';
+    }
+    if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
+}
+/* ---- end canonical: next_option ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+_Noreturn static void usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "%s: ", PROGRAM);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(2);
+}
+/* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */

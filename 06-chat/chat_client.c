@@ -40,7 +40,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define PROG "chat_client"
+#define PROGRAM "chat_client"
 #define USAGE "Usage: chat_client HOST PORT"
 #define DESCRIPTION                                                                       \
     "The notes' 1:1 chat, client side: connect to chat_server (or the notes' Python\n"    \
@@ -51,16 +51,21 @@
 static int take_turns(int client_socket, const char *peer); /* step 2: the exit status */
 static long receive_reply(int fd, const char *peer, char *reply); /* step 2d-2e; -1: over */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port);
-static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
-static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
-static int connect_to(const char *host, const char *port, char *peer, size_t size);
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, exit 1 */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size); /* step 1: a connected socket, or exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size);                    /* "127.0.0.1 port 5000" */
-static void strip_ending(const char *message, size_t *length); /* one "\r\n" or "\n" */
+static size_t strip_ending(const void *data, size_t *length); /* one "\r\n" or "\n" */
+static void print_escaped(const void *data, size_t length); /* \n, \t, \xHH... */
 static void print_message(const char *label, const char *message, size_t length); /* escaped */
 static long read_typed_message(char **line, size_t *size, int interactive); /* -1: EOF */
-static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+static int send_all(int fd, const void *data, size_t length); /* send() until all is sent */
 
 int main(int argc, char *argv[])
 {
@@ -71,12 +76,10 @@ int main(int argc, char *argv[])
      * ignored, send() fails with EPIPE instead and we can say what happened. */
     signal(SIGPIPE, SIG_IGN);
 
-    /* 1. Create a socket and connect. Fix 5: connect_to tries each address of HOST, IPv4
-     *    and IPv6, in turn.  Python: s = socket.socket(...); s.connect((HOST, PORT)) */
+    /* 1. Create a socket and connect. Fix 5: connect_to_first_address tries each address
+     *    of HOST, IPv4 and IPv6, in turn.  Python: s = socket.socket(...); s.connect(...) */
     char peer[160];
-    int client_socket = connect_to(host, port, peer, sizeof peer);
-    if (client_socket < 0)
-        return 1;
+    int client_socket = connect_to_first_address(host, port, peer, sizeof peer);
     printf("Connected to %s\n", peer);
 
     /* 2. Take turns: we speak first, then wait for the server's answer, until byebye. */
@@ -111,7 +114,7 @@ static int take_turns(int client_socket, const char *peer)
 
         /* 2b. Send it as it is, no newline.  Python: s.send(msg.encode()) */
         if (send_all(client_socket, message, (size_t)typed_length) < 0) {
-            fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
+            fprintf(stderr, "%s: send %s: %s\n", PROGRAM, peer, strerror(errno));
             status = 1;
             break;
         }
@@ -153,13 +156,13 @@ static long receive_reply(int fd, const char *peer, char *reply)
         strip_ending(reply, &length);
     } while ((received < 0 && errno == EINTR) || (received > 0 && length == 0));
     if (received < 0) {
-        fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+        fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, peer, strerror(errno));
         return -1;
     }
     /* Fix 1: 0 bytes is not an empty reply: the server closed its side. The notes' loop
      * prints it as one and goes round again, for ever once the input has ended. */
     if (received == 0) {
-        fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROG, peer);
+        fprintf(stderr, "%s: the server (%s) went away without saying byebye\n", PROGRAM, peer);
         return -1;
     }
     print_message("Received: ", reply, length); /* Fix 4: escaped */
@@ -178,24 +181,25 @@ static void parse_arguments(int argc, char *argv[], const char **host, const cha
     opterr = 0; /* we print our own messages */
     while ((opt = next_option(argc, argv, "+h")) != -1) {
         if (opt != 'h')
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
         exit(0);
     }
     if (argc - optind < 2)
-        usage_error("missing operand (try '%s -h')", PROG);
+        usage_error("missing operand (try '%s -h')", PROGRAM);
     if (argc - optind > 2)
-        usage_error("too many operands (try '%s -h')", PROG);
+        usage_error("too many operands (try '%s -h')", PROGRAM);
     *host = argv[optind];
     *port = argv[optind + 1];
     if (**host == '\0')
         usage_error("bad host '': expected a name or an address");
-    if (parse_port(*port) < 1) /* port 0 can never be connected to */
-        usage_error("bad port '%s': expected a number from 1 to 65535", *port);
+    number_argument(*port, "port", 1, 65535); /* port 0 can never be connected to */
 }
 
-/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
- * and a digit) is an operand, so that it is reported as a bad port. */
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
 static int next_option(int argc, char *argv[], const char *options)
 {
     if (optind >= argc)
@@ -208,72 +212,141 @@ static int next_option(int argc, char *argv[], const char *options)
         return 'h';
     }
     if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
-    return getopt(argc, argv, options);
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* A port is 1 to 5 decimal digits, at most 65535: no sign, no space, no "0x". */
-static int parse_port(const char *text)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    size_t digits = strspn(text, "0123456789");
-    if (digits == 0 || digits > 5 || text[digits] != '\0')
+    long value = 0;
+    if (*text == '\0')
         return -1;
-    long value = strtol(text, NULL, 10);
-    return value <= 65535 ? (int)value : -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* Print "chat_client: " and the message on stderr (a mistake on the command line); exit 2. */
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "%s: ", PROG);
+    fprintf(stderr, "%s: ", PROGRAM);
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Connect to HOST PORT, trying each address getaddrinfo gives (IPv4 and IPv6). Returns the
- * socket and the address it reached in peer, or -1 after printing one line
- * ("chat_client: connect 127.0.0.1 port 1: reason", for the last address tried). */
-static int connect_to(const char *host, const char *port, char *peer, size_t size)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
-    struct addrinfo hints, *results;
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
+    exit(1);
+}
+/* ---- end canonical: fail ---- */
+
+/* ---- begin canonical: fail_lookup ---- */
+/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, the
+ * reason from gai_strerror(RC) (from errno when RC is EAI_SYSTEM); exit 1. */
+_Noreturn static void fail_lookup(const char *host, int rc)
+{
+    if (rc == EAI_SYSTEM)
+        fail("getaddrinfo", host);
+    fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
+    exit(1);
+}
+/* ---- end canonical: fail_lookup ---- */
+
+/* ---- begin canonical: connect_to_first_address ---- */
+/* Find HOST's addresses, create a socket and connect, for each address in turn until one
+ * connects: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and a name
+ * may have several addresses; Python hides this inside connect(). The kernel picks our own
+ * port (clients don't bind). Returns the connected socket, with "ADDRESS port N" of the
+ * server in server_text; if every address fails, reports the last failure and exits 1. */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size)
+{
+    struct addrinfo hints, *results, *ai;
+    int client_socket = -1, rc, saved_errno = 0;
+    const char *failed_call = "connect";
+
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, port, &hints, &results);
-    if (rc != 0) {
-        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved_errno = 0;
-    for (struct addrinfo *ai = results; ai != NULL && fd < 0; ai = ai->ai_next) {
-        format_address(ai->ai_addr, ai->ai_addrlen, peer, size);
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-            saved_errno = errno;
-            close(fd);
-            fd = -1;
-        } else if (fd < 0) {
-            saved_errno = errno;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0)
+        fail_lookup(host, rc);
+
+    server_text[0] = '\0';
+    for (ai = results; ai != NULL; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
+        /* Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
+        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (client_socket == -1) {
+            saved_errno = errno; /* close() below could change errno: keep the reason */
+            failed_call = "socket";
+            continue;
         }
+        /* Connect: the three-way handshake; connect returns once it is done. */
+        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved_errno = errno;
+        failed_call = "connect";
+        close(client_socket);
+        client_socket = -1;
     }
     freeaddrinfo(results);
-    if (fd < 0)
-        fprintf(stderr, "%s: connect %s: %s\n", PROG, peer, strerror(saved_errno));
-    return fd;
+    if (client_socket == -1) { /* every address failed: report the last failure */
+        errno = saved_errno;
+        fail(failed_call, server_text);
+    }
+    return client_socket;
 }
+/* ---- end canonical: connect_to_first_address ---- */
 
-/* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(out, size, "(unknown address)");
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
     const char *shown = host;
@@ -281,40 +354,65 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
         shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* Remove ONE trailing "\r\n" or "\n" from a message (the notes' server sends none, a
- * line-based server "\n" or "\r\n"): *length shrinks. */
-static void strip_ending(const char *message, size_t *length)
+/* ---- begin canonical: strip_ending ---- */
+/* The notes' model, both ways: remove ONE trailing "\r\n" or "\n" from a message (the
+ * notes' peers send none, nc sends "\n", telnet "\r\n") by shortening *LENGTH, and return
+ * how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const void *data, size_t *length)
 {
-    if (*length >= 1 && message[*length - 1] == '\n')
-        *length -= (*length >= 2 && message[*length - 2] == '\r') ? 2 : 1;
+    const unsigned char *bytes = data;
+    if (*length >= 2 && bytes[*length - 2] == '\r' && bytes[*length - 1] == '\n') {
+        *length -= 2;
+        return 2;
+    }
+    if (*length >= 1 && bytes[*length - 1] == '\n') {
+        *length -= 1;
+        return 1;
+    }
+    return 0;
 }
+/* ---- end canonical: strip_ending ---- */
 
-/* Print label and the peer's message on one line, escaped: printable ASCII as it is, a
- * backslash doubled, tab, CR and LF as \t \r \n, every other byte as \xHH. ESC, BEL,
+/* ---- begin canonical: print_escaped ---- */
+/* Print a peer's bytes so that they cannot clear, retitle or move the terminal: printable
+ * ASCII as it is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte (ESC,
+ * BEL, NUL, DEL, the bytes of UTF-8) as \xHH, the way Python shows b'...'. */
+static void print_escaped(const void *data, size_t length)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c >= 0x20 && c < 0x7f)
+            putchar(c);
+        else
+            printf("\\x%02x", c);
+    }
+}
+/* ---- end canonical: print_escaped ---- */
+
+/* ---- begin canonical: print_message ---- */
+/* Print LABEL and the peer's message on one line, escaped (print_escaped): ESC, BEL,
  * backspace or a lone CR from a peer could otherwise clear, retitle or overwrite your
  * terminal; NUL and UTF-8 bytes show up as \x00, \xe4... */
 static void print_message(const char *label, const char *message, size_t length)
 {
     fputs(label, stdout);
-    for (size_t i = 0; i < length; i++) {
-        unsigned char byte = (unsigned char)message[i];
-        if (byte == '\\')
-            fputs("\\\\", stdout);
-        else if (byte == '\t')
-            fputs("\\t", stdout);
-        else if (byte == '\r')
-            fputs("\\r", stdout);
-        else if (byte == '\n')
-            fputs("\\n", stdout);
-        else if (byte >= 0x20 && byte < 0x7f)
-            putchar(byte);
-        else
-            printf("\\x%02x", byte);
-    }
+    print_escaped(message, length);
     putchar('\n');
 }
+/* ---- end canonical: print_message ---- */
 
+/* ---- begin canonical: read_typed_message ---- */
 /* Read one typed line with getline (a NUL byte in it is just another byte: the length
  * comes from getline, not strlen), without its "\n" or "\r\n". Returns its length, or -1 at
  * end of input. An empty line is refused (sent bare, it would be nothing at all, and both
@@ -335,27 +433,33 @@ static long read_typed_message(char **line, size_t *size, int interactive)
         if (length > 0 && (*line)[length - 1] == '\r')
             length--;
         if (length == 0)
-            fprintf(stderr, "%s: empty message: not sent, type something\n", PROG);
+            fprintf(stderr, "%s: empty message: not sent, type something\n", PROGRAM);
         else if (length > BUFFER_SIZE)
             fprintf(stderr, "%s: message too long (%ld bytes, at most %d): not sent, "
-                    "type a shorter one\n", PROG, (long)length, BUFFER_SIZE);
+                    "type a shorter one\n", PROGRAM, (long)length, BUFFER_SIZE);
         else
             return (long)length;
     }
 }
+/* ---- end canonical: read_typed_message ---- */
 
-/* Send all length bytes; send() may take fewer than asked. Returns 0, or -1 with errno set.
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
  * Python: s.sendall(data) */
-static int send_all(int fd, const char *data, size_t length)
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t n = send(fd, data, length, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        data += n;
-        length -= (size_t)n;
+        }
+        next += sent;
+        length -= (size_t)sent;
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */

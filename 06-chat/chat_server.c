@@ -44,7 +44,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define PROG "chat_server"
+#define PROGRAM "chat_server"
 #define USAGE "Usage: chat_server [PORT]"
 #define DESCRIPTION                                                                         \
     "The notes' 1:1 chat, server side: accept one client, then take turns with it (the\n"   \
@@ -59,19 +59,21 @@ static int accept_client(int server_socket, char *peer, size_t size); /* step 5,
 static int take_turns(int client_socket, const char *peer, int *we_spoke_last); /* step 6 */
 static long receive_message(int fd, const char *peer, char *message, const char **ending,
                             int *status);   /* step 6a-6b: one recv, printed; -1: chat over */
-static const char *parse_arguments(int argc, char *argv[]); /* -h, PORT: the port text */
-static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
-static int parse_port(const char *text);                    /* "12345" -> 12345, or -1 */
+static int parse_arguments(int argc, char *argv[]); /* -h, PORT: the port, or exit 2 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
-_Noreturn static void fail(const char *call, const char *address); /* one line, exit 1 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
 static int bound_port(int fd);                              /* the port bind() really took */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size);                    /* "127.0.0.1 port 5000" */
-static const char *strip_ending(const char *message, size_t *length); /* "\r\n", "\n", "" */
+static size_t strip_ending(const void *data, size_t *length); /* "\r\n", "\n": 2, 1, 0 */
+static void print_escaped(const void *data, size_t length); /* \n, \t, \xHH... */
 static void print_message(const char *label, const char *message, size_t length); /* escaped */
 static long read_typed_message(char **line, size_t *size, int interactive); /* -1: EOF */
-static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+static int send_all(int fd, const void *data, size_t length); /* send() until all is sent */
 static void set_up_signals(void); /* Ctrl-C, SIGTERM: set stop_requested, end cleanly */
 static void on_signal(int signal_number); /* the handler: sets stop_requested */
 static void close_politely(int fd, int we_spoke_last); /* step 7: FIN, not RST */
@@ -79,7 +81,7 @@ static volatile sig_atomic_t stop_requested = 0; /* set by the signal handler */
 
 int main(int argc, char *argv[])
 {
-    int port = parse_port(parse_arguments(argc, argv)); /* Fix 9: digits, 0..65535, or exit 2 */
+    int port = parse_arguments(argc, argv); /* Fix 9: digits only, 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
     /* Fix 2: sending to a client that has gone raises SIGPIPE, which kills us without a word;
      * ignored, send() fails with EPIPE instead and we can say what happened. */
@@ -214,7 +216,7 @@ static int take_turns(int client_socket, const char *peer, int *we_spoke_last)
         memcpy(message, reply, (size_t)typed_length); /* at most BUFFER_SIZE bytes */
         memcpy(message + typed_length, ending, strlen(ending));
         if (send_all(client_socket, message, (size_t)typed_length + strlen(ending)) < 0) {
-            fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
+            fprintf(stderr, "%s: send %s: %s\n", PROGRAM, peer, strerror(errno));
             status = 1;
             break;
         }
@@ -242,28 +244,28 @@ static long receive_message(int fd, const char *peer, char *message, const char 
         if (received < 0 && errno == EINTR)
             continue;
         if (received < 0) {
-            fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
+            fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, peer, strerror(errno));
             *status = 1;
             return -1;
         }
         /* Fix 1: 0 bytes is not an empty message: the client closed its side. The notes'
          * loop takes it for one and goes round again, for ever once the input has ended. */
         if (received == 0) {
-            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROG, peer);
+            fprintf(stderr, "%s: the client (%s) went away without saying byebye\n", PROGRAM, peer);
             *status = 1;
             return -1;
         }
         /* Fix 6: one trailing "\r\n" or "\n" is not part of the message (nc sends "byebye\n"). */
         size_t length = (size_t)received;
-        const char *this_ending = strip_ending(message, &length);
-        if (length == 0 && this_ending[0] != '\0') {
+        size_t ending_length = strip_ending(message, &length);
+        if (length == 0 && ending_length > 0) {
             /* Only a line ending: the tail of the last message, not a turn (nc -C writes
              * the text and its "\r\n" separately). Echo it: it ends our reply's line. */
-            if (send_all(fd, this_ending, strlen(this_ending)) < 0)
+            if (send_all(fd, message, ending_length) < 0)
                 return -1;
             continue;
         }
-        *ending = this_ending;
+        *ending = ending_length == 2 ? "\r\n" : ending_length == 1 ? "\n" : "";
         print_message("Received: ", message, length); /* Fix 4: escaped */
         if (received == BUFFER_SIZE)
             printf("(%d bytes: the buffer was full; anything more arrives as the next message)\n",
@@ -274,27 +276,28 @@ static long receive_message(int fd, const char *peer, char *message, const char 
 
 /* ---- Plumbing: read after the lesson ---- */
 
-/* Options first, then the operand (a plain getopt loop; "+": stop at the first operand). */
-static const char *parse_arguments(int argc, char *argv[])
+/* Options first, then the operand (a plain getopt loop; "+": stop at the first operand).
+ * Returns the port. */
+static int parse_arguments(int argc, char *argv[])
 {
     int opt;
     opterr = 0; /* we print our own messages */
     while ((opt = next_option(argc, argv, "+h")) != -1) {
         if (opt != 'h')
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
         exit(0);
     }
     if (argc - optind > 1)
-        usage_error("too many operands (try '%s -h')", PROG);
+        usage_error("too many operands (try '%s -h')", PROGRAM);
     const char *port_text = optind < argc ? argv[optind] : DEFAULT_PORT;
-    if (parse_port(port_text) < 0)
-        usage_error("bad port '%s': expected a number from 0 to 65535", port_text);
-    return port_text;
+    return (int)number_argument(port_text, "port", 0, 65535);
 }
 
-/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
- * and a digit) is an operand, so that it is reported as a bad port. */
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
 static int next_option(int argc, char *argv[], const char *options)
 {
     if (optind >= argc)
@@ -307,44 +310,72 @@ static int next_option(int argc, char *argv[], const char *options)
         return 'h';
     }
     if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
-    return getopt(argc, argv, options);
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* A port is 1 to 5 decimal digits, at most 65535: no sign, no space, no "0x". */
-static int parse_port(const char *text)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    size_t digits = strspn(text, "0123456789");
-    if (digits == 0 || digits > 5 || text[digits] != '\0')
+    long value = 0;
+    if (*text == '\0')
         return -1;
-    long value = strtol(text, NULL, 10);
-    return value <= 65535 ? (int)value : -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* Print "chat_server: " and the message on stderr (a mistake on the command line); exit 2. */
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "%s: ", PROG);
+    fprintf(stderr, "%s: ", PROGRAM);
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Print "chat_server: CALL ADDRESS: reason" (a failure at run time) and exit 1. */
-_Noreturn static void fail(const char *call, const char *address)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
     const char *reason = strerror(errno);
-    if (address != NULL)
-        fprintf(stderr, "%s: %s %s: %s\n", PROG, call, address, reason);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
     else
-        fprintf(stderr, "%s: %s: %s\n", PROG, call, reason);
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* Fill in the wildcard address ("" in Python: every address of this machine) at port. */
+/* ---- begin canonical: any_address ---- */
+/* Fill in the wildcard address ("" in Python: every address of this machine) at PORT, for
+ * FAMILY (AF_INET6 or AF_INET); returns its length, for bind. */
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port)
 {
     memset(address, 0, sizeof *address);
@@ -361,7 +392,9 @@ static socklen_t any_address(struct sockaddr_storage *address, int family, int p
     a4->sin_port = htons((unsigned short)port);
     return sizeof *a4;
 }
+/* ---- end canonical: any_address ---- */
 
+/* ---- begin canonical: bound_port ---- */
 /* The port a bound socket really has (the one the OS picked, for port 0).
  * Python: s.getsockname()[1] */
 static int bound_port(int fd)
@@ -374,15 +407,20 @@ static int bound_port(int fd)
         return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
     return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
+/* ---- end canonical: bound_port ---- */
 
-/* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(out, size, "(unknown address)");
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
     const char *shown = host;
@@ -390,47 +428,65 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
         shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
 
-/* Remove ONE trailing "\r\n" or "\n" from a message (the notes' peers send none, nc sends
- * "\n", telnet "\r\n"): *length shrinks; the ending that was removed is returned. */
-static const char *strip_ending(const char *message, size_t *length)
+/* ---- begin canonical: strip_ending ---- */
+/* The notes' model, both ways: remove ONE trailing "\r\n" or "\n" from a message (the
+ * notes' peers send none, nc sends "\n", telnet "\r\n") by shortening *LENGTH, and return
+ * how many bytes the ending had: 0, 1 or 2. */
+static size_t strip_ending(const void *data, size_t *length)
 {
-    if (*length >= 2 && message[*length - 2] == '\r' && message[*length - 1] == '\n') {
+    const unsigned char *bytes = data;
+    if (*length >= 2 && bytes[*length - 2] == '\r' && bytes[*length - 1] == '\n') {
         *length -= 2;
-        return "\r\n";
+        return 2;
     }
-    if (*length >= 1 && message[*length - 1] == '\n') {
+    if (*length >= 1 && bytes[*length - 1] == '\n') {
         *length -= 1;
-        return "\n";
+        return 1;
     }
-    return "";
+    return 0;
 }
+/* ---- end canonical: strip_ending ---- */
 
-/* Print label and the peer's message on one line, escaped: printable ASCII as it is, a
- * backslash doubled, tab, CR and LF as \t \r \n, every other byte as \xHH. ESC, BEL,
+/* ---- begin canonical: print_escaped ---- */
+/* Print a peer's bytes so that they cannot clear, retitle or move the terminal: printable
+ * ASCII as it is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte (ESC,
+ * BEL, NUL, DEL, the bytes of UTF-8) as \xHH, the way Python shows b'...'. */
+static void print_escaped(const void *data, size_t length)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c >= 0x20 && c < 0x7f)
+            putchar(c);
+        else
+            printf("\\x%02x", c);
+    }
+}
+/* ---- end canonical: print_escaped ---- */
+
+/* ---- begin canonical: print_message ---- */
+/* Print LABEL and the peer's message on one line, escaped (print_escaped): ESC, BEL,
  * backspace or a lone CR from a peer could otherwise clear, retitle or overwrite your
  * terminal; NUL and UTF-8 bytes show up as \x00, \xe4... */
 static void print_message(const char *label, const char *message, size_t length)
 {
     fputs(label, stdout);
-    for (size_t i = 0; i < length; i++) {
-        unsigned char byte = (unsigned char)message[i];
-        if (byte == '\\')
-            fputs("\\\\", stdout);
-        else if (byte == '\t')
-            fputs("\\t", stdout);
-        else if (byte == '\r')
-            fputs("\\r", stdout);
-        else if (byte == '\n')
-            fputs("\\n", stdout);
-        else if (byte >= 0x20 && byte < 0x7f)
-            putchar(byte);
-        else
-            printf("\\x%02x", byte);
-    }
+    print_escaped(message, length);
     putchar('\n');
 }
+/* ---- end canonical: print_message ---- */
 
+/* ---- begin canonical: read_typed_message ---- */
 /* Read one typed line with getline (a NUL byte in it is just another byte: the length
  * comes from getline, not strlen), without its "\n" or "\r\n". Returns its length, or -1 at
  * end of input. An empty line is refused (sent bare, it would be nothing at all, and both
@@ -451,49 +507,59 @@ static long read_typed_message(char **line, size_t *size, int interactive)
         if (length > 0 && (*line)[length - 1] == '\r')
             length--;
         if (length == 0)
-            fprintf(stderr, "%s: empty message: not sent, type something\n", PROG);
+            fprintf(stderr, "%s: empty message: not sent, type something\n", PROGRAM);
         else if (length > BUFFER_SIZE)
             fprintf(stderr, "%s: message too long (%ld bytes, at most %d): not sent, "
-                    "type a shorter one\n", PROG, (long)length, BUFFER_SIZE);
+                    "type a shorter one\n", PROGRAM, (long)length, BUFFER_SIZE);
         else
             return (long)length;
     }
 }
+/* ---- end canonical: read_typed_message ---- */
 
-/* Send all length bytes; send() may take fewer than asked. Returns 0, or -1 with errno set.
- * Python: conn.sendall(data) */
-static int send_all(int fd, const char *data, size_t length)
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t n = send(fd, data, length, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        data += n;
-        length -= (size_t)n;
+        }
+        next += sent;
+        length -= (size_t)sent;
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */
 
-/* The handler only sets a flag. Without SA_RESTART, the recv(), accept() or read of stdin
- * that it interrupts returns -1 with errno EINTR, and main sees the flag and ends. */
+/* ---- begin canonical: set_up_signals ---- */
+/* The SIGINT/SIGTERM handler: it only sets a flag, all a handler may safely do. */
 static void on_signal(int signal_number)
 {
     (void)signal_number;
     stop_requested = 1;
 }
 
+/* Catch SIGINT and SIGTERM with on_signal. Without SA_RESTART, the blocking call a signal
+ * interrupts (accept, recv, poll, a read of stdin) returns -1 with errno EINTR, and the
+ * loop around it sees stop_requested. */
 static void set_up_signals(void)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    action.sa_flags = 0; /* no SA_RESTART */
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
 }
+/* ---- end canonical: set_up_signals ---- */
 
 /* Step 7. close() with unread bytes in the socket sends a reset (RST) instead of a FIN, and
  * a reset can cost the client our last message. Bytes may well be on their way: nc -C sends
@@ -508,9 +574,9 @@ static void close_politely(int fd, int we_spoke_last)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
     ssize_t received = recv(fd, tail, sizeof tail, 0);
     size_t length = received > 0 ? (size_t)received : 0;
-    const char *ending = strip_ending(tail, &length);
+    size_t ending = strip_ending(tail, &length);
     if (received > 0 && length == 0 && we_spoke_last)
-        send_all(fd, ending, strlen(ending));
+        send_all(fd, tail, ending); /* the lone line ending, echoed */
     shutdown(fd, SHUT_WR);
     wait.tv_sec = 1;
     wait.tv_usec = 0;

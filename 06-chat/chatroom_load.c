@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "chatroom_load"
+#define PROGRAM "chatroom_load"
 #define USAGE "Usage: chatroom_load [-c CLIENTS] [-n LINES] HOST PORT"
 #define DESCRIPTION                                                                         \
     "Fill a chatroom_server room with CLIENTS bots (default 10, 2 to 1000) that each send\n"  \
@@ -61,21 +61,28 @@ static long deliveries, out_of_order, own_lines;
 static int refused; /* a bot was turned away ("* room full, ...", "* nickname taken: ...") */
 
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port);
-static void raise_descriptor_limit(void);   /* one descriptor per bot */
+static rlim_t raise_descriptor_limit(rlim_t wanted); /* one descriptor per bot */
 static long connect_bots(const char *host, const char *port); /* step 1: how many connected */
 static int run_room(double *seconds);       /* step 2: 0, or 1 if a bot failed */
 static long count_missing(long connected);  /* step 3: expected lines that never came */
 static void leave(long connected);          /* step 4: close every bot, free */
-static int connect_to(const char *host, const char *port); /* a socket, or -1 */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size); /* a connected socket, or exit 1 */
 static int flush_out(struct bot *b);        /* send a bot's pending line */
+static int send_all(int fd, const void *data, size_t length); /* send() until all is sent */
 static void handle_line(long me, const char *line); /* count one line a bot received */
 static int read_bot(long i);                /* cut what arrived into lines */
 static int may_send(long i);                /* the pacing window */
 static double now(void);                    /* seconds, monotonic */
-static void escape_text(char *out, size_t size, const char *in); /* a peer's line, safe */
-static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
-static long parse_number(const char *text, long low, long high); /* digits only, or -1 */
+static size_t escape_bytes(char *out, size_t size, const void *data, size_t length); /* safe */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, exit 1 */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size); /* "127.0.0.1 port 12346" */
 
 int main(int argc, char *argv[])
 {
@@ -90,7 +97,7 @@ int main(int argc, char *argv[])
     window = 512 / (clients - 1);
     if (window < 1)
         window = 1;
-    raise_descriptor_limit();
+    raise_descriptor_limit((rlim_t)clients + 16); /* a descriptor per bot, and a few */
 
     /* 1. Connect every bot and send its nickname; then the sockets go non-blocking, so the
      *    one thread never waits on any single bot.
@@ -142,13 +149,14 @@ static long connect_bots(const char *host, const char *port)
 {
     bots = calloc((size_t)clients, sizeof *bots);
     if (bots == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROG);
+        fprintf(stderr, "%s: out of memory\n", PROGRAM);
         return 0;
     }
     for (long i = 0; i < clients; i++) {
         struct bot *b = &bots[i];
         b->next_seq = calloc((size_t)clients, sizeof *b->next_seq);
-        b->fd = b->next_seq ? connect_to(host, port) : -1;
+        char peer[160]; /* "127.0.0.1 port 12346" */
+        b->fd = b->next_seq ? connect_to_first_address(host, port, peer, sizeof peer) : -1;
         if (b->fd < 0) {
             free(b->next_seq);
             return i;
@@ -156,12 +164,8 @@ static long connect_bots(const char *host, const char *port)
         snprintf(b->nick, sizeof b->nick, "b%d-%d", (int)(getpid() % 100000), (int)i);
         char hello[32];
         int n = snprintf(hello, sizeof hello, "%s\n", b->nick);
-        ssize_t sent;
-        do /* a few bytes on a fresh blocking socket: one send() takes them all */
-            sent = send(b->fd, hello, (size_t)n, 0);
-        while (sent < 0 && errno == EINTR);
-        if (sent != n) {
-            fprintf(stderr, "%s: send nickname: %s\n", PROG, strerror(errno));
+        if (send_all(b->fd, hello, (size_t)n) < 0) { /* on a fresh blocking socket */
+            fprintf(stderr, "%s: send nickname: %s\n", PROGRAM, strerror(errno));
             free(b->next_seq);
             close(b->fd);
             return i;
@@ -178,7 +182,7 @@ static int run_room(double *seconds)
 {
     struct pollfd *fds = calloc((size_t)clients, sizeof *fds);
     if (fds == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROG);
+        fprintf(stderr, "%s: out of memory\n", PROGRAM);
         return 1;
     }
     double start = now(), deadline = start + RUN_SECONDS, last_news = start, talk_start = 0;
@@ -196,7 +200,7 @@ static int run_room(double *seconds)
                     b->out_len = (size_t)snprintf(b->out, sizeof b->out, "%ld %ld\n", i, b->sent);
                     b->sent++;
                     if (flush_out(b) < 0) {
-                        fprintf(stderr, "%s: bot %s: send: %s\n", PROG, b->nick, strerror(errno));
+                        fprintf(stderr, "%s: bot %s: send: %s\n", PROGRAM, b->nick, strerror(errno));
                         status = 1;
                         break;
                     }
@@ -210,14 +214,14 @@ static int run_room(double *seconds)
                                      .events = (short)(POLLIN | (bots[i].out_len ? POLLOUT : 0))};
         double t = now();
         if (t >= deadline || t - last_news >= QUIET_SECONDS) {
-            fprintf(stderr, "%s: gave up after %.0f s: %s\n", PROG, t - start,
+            fprintf(stderr, "%s: gave up after %.0f s: %s\n", PROGRAM, t - start,
                     t >= deadline ? "the run took too long" : "nothing arrived for 15 s");
             status = 1;
             break;
         }
         int ready = poll(fds, (nfds_t)clients, 1000);
         if (ready < 0 && errno != EINTR) {
-            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
+            fprintf(stderr, "%s: poll: %s\n", PROGRAM, strerror(errno));
             status = 1;
             break;
         }
@@ -225,7 +229,7 @@ static int run_room(double *seconds)
             last_news = now();
         for (long i = 0; i < clients && ready > 0; i++) {
             if (fds[i].revents & POLLOUT && flush_out(&bots[i]) < 0) {
-                fprintf(stderr, "%s: bot %s: send: %s\n", PROG, bots[i].nick, strerror(errno));
+                fprintf(stderr, "%s: bot %s: send: %s\n", PROGRAM, bots[i].nick, strerror(errno));
                 status = 1;
                 break;
             }
@@ -266,41 +270,53 @@ static void leave(long connected)
     free(bots);
 }
 
-/* Connect to host:port, trying each address; returns the socket, or -1 after printing why. */
-static int connect_to(const char *host, const char *port)
+/* ---- begin canonical: connect_to_first_address ---- */
+/* Find HOST's addresses, create a socket and connect, for each address in turn until one
+ * connects: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and a name
+ * may have several addresses; Python hides this inside connect(). The kernel picks our own
+ * port (clients don't bind). Returns the connected socket, with "ADDRESS port N" of the
+ * server in server_text; if every address fails, reports the last failure and exits 1. */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size)
 {
-    struct addrinfo hints, *results;
+    struct addrinfo hints, *results, *ai;
+    int client_socket = -1, rc, saved_errno = 0;
+    const char *failed_call = "connect";
+
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, port, &hints, &results);
-    if (rc != 0) {
-        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved_errno = 0;
-    char shown[160] = "?";
-    for (struct addrinfo *ai = results; ai != NULL; ai = ai->ai_next) {
-        char address[128], service[16];
-        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, address, sizeof address, service,
-                        sizeof service, NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-            snprintf(shown, sizeof shown, "%s port %s", address, service);
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0) {
-            saved_errno = errno;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0)
+        fail_lookup(host, rc);
+
+    server_text[0] = '\0';
+    for (ai = results; ai != NULL; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
+        /* Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
+        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (client_socket == -1) {
+            saved_errno = errno; /* close() below could change errno: keep the reason */
+            failed_call = "socket";
             continue;
         }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        /* Connect: the three-way handshake; connect returns once it is done. */
+        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
             break;
         saved_errno = errno;
-        close(fd);
-        fd = -1;
+        failed_call = "connect";
+        close(client_socket);
+        client_socket = -1;
     }
     freeaddrinfo(results);
-    if (fd < 0) /* report the last failure */
-        fprintf(stderr, "%s: connect %s: %s\n", PROG, shown, strerror(saved_errno));
-    return fd;
+    if (client_socket == -1) { /* every address failed: report the last failure */
+        errno = saved_errno;
+        fail(failed_call, server_text);
+    }
+    return client_socket;
 }
+/* ---- end canonical: connect_to_first_address ---- */
 
 /* Push the bot's pending output to the kernel without waiting. Returns 0, or -1 if broken. */
 static int flush_out(struct bot *b)
@@ -332,8 +348,9 @@ static void handle_line(long me, const char *line)
             b->joined = 1;
         } else if (strncmp(line, "* nickname?", 11) != 0) {
             char shown[128]; /* what the server said, escaped and cut short */
-            escape_text(shown, sizeof shown, strncmp(line, "* ", 2) == 0 ? line + 2 : line);
-            fprintf(stderr, "%s: bot %s was turned away: %s\n", PROG, b->nick, shown);
+            const char *said = strncmp(line, "* ", 2) == 0 ? line + 2 : line;
+            escape_bytes(shown, sizeof shown, said, strlen(said));
+            fprintf(stderr, "%s: bot %s was turned away: %s\n", PROGRAM, b->nick, shown);
             refused = 1;
         }
         return;
@@ -373,7 +390,7 @@ static int read_bot(long i)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
         if (n <= 0) {
-            fprintf(stderr, "%s: bot %s: %s\n", PROG, b->nick,
+            fprintf(stderr, "%s: bot %s: %s\n", PROGRAM, b->nick,
                     n == 0 ? "the server closed the connection" : strerror(errno));
             return -1;
         }
@@ -418,29 +435,29 @@ static void parse_arguments(int argc, char *argv[], const char **host, const cha
             printf("%s\n%s\n", USAGE, DESCRIPTION);
             exit(0);
         }
-        if (opt == 'c' && (clients = parse_number(optarg, 2, MAX_CLIENTS)) < 0)
-            usage_error("bad client count '%s': expected a number from 2 to %d", optarg,
-                        MAX_CLIENTS);
-        if (opt == 'n' && (lines = parse_number(optarg, 1, MAX_LINES)) < 0)
-            usage_error("bad line count '%s': expected a number from 1 to %d", optarg, MAX_LINES);
+        if (opt == 'c')
+            clients = number_argument(optarg, "client count", 2, MAX_CLIENTS);
+        if (opt == 'n')
+            lines = number_argument(optarg, "line count", 1, MAX_LINES);
         if (opt == '?' && (optopt == 'c' || optopt == 'n'))
-            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROG);
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         if (opt == '?')
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
     }
     if (argc - optind != 2)
         usage_error(argc - optind < 2 ? "missing operand (try '%s -h')"
-                                      : "too many operands (try '%s -h')", PROG);
+                                      : "too many operands (try '%s -h')", PROGRAM);
     *host = argv[optind];
     *port = argv[optind + 1];
     if (**host == '\0')
         usage_error("bad host '': expected a name or an address");
-    if (parse_number(*port, 1, 65535) < 0) /* port 0 can never be connected to */
-        usage_error("bad port '%s': expected a number from 1 to 65535", *port);
+    number_argument(*port, "port", 1, 65535); /* port 0 can never be connected to */
 }
 
-/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
- * and a digit) is an operand, so that it is reported as a bad port. */
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
 static int next_option(int argc, char *argv[], const char *options)
 {
     if (optind >= argc)
@@ -453,43 +470,127 @@ static int next_option(int argc, char *argv[], const char *options)
         return 'h';
     }
     if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
-    return getopt(argc, argv, options);
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* A number from low to high, in decimal digits only (no sign, no space, no "0x"), or -1. */
-static long parse_number(const char *text, long low, long high)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    size_t digits = strspn(text, "0123456789");
-    if (digits == 0 || digits > 9 || text[digits] != '\0')
+    long value = 0;
+    if (*text == '\0')
         return -1;
-    long value = strtol(text, NULL, 10);
-    return value >= low && value <= high ? value : -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* Print "chatroom_load: " and the message on stderr (a mistake on the command line); exit 2. */
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "%s: ", PROG);
+    fprintf(stderr, "%s: ", PROGRAM);
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* A descriptor per bot: raise the soft limit towards the hard one if the default (often
- * 1024, 256 on macOS) is too small for CLIENTS sockets. */
-static void raise_descriptor_limit(void)
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
+    exit(1);
+}
+/* ---- end canonical: fail ---- */
+
+/* ---- begin canonical: fail_lookup ---- */
+/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, the
+ * reason from gai_strerror(RC) (from errno when RC is EAI_SYSTEM); exit 1. */
+_Noreturn static void fail_lookup(const char *host, int rc)
+{
+    if (rc == EAI_SYSTEM)
+        fail("getaddrinfo", host);
+    fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
+    exit(1);
+}
+/* ---- end canonical: fail_lookup ---- */
+
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
+static void format_address(const struct sockaddr *address, socklen_t length, char *out,
+                           size_t size)
+{
+    char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
+        return;
+    }
+    const char *shown = host;
+    if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, ':') == NULL)
+        shown = host + 7;
+    snprintf(out, size, "%s port %s", shown, port);
+}
+/* ---- end canonical: format_address ---- */
+
+/* ---- begin canonical: raise_descriptor_limit ---- */
+/* Every connection is a descriptor, and the soft limit on open files (ulimit -n) is often
+ * 1024, 256 on macOS: raise it towards WANTED (RLIM_INFINITY: as far as it goes), up to the
+ * hard limit, the ceiling an ordinary user may raise it to. macOS refuses more than its
+ * OPEN_MAX, 10240, even under a higher hard limit: then 10240. Returns the soft limit now in
+ * force (RLIM_INFINITY: none, or unknown). */
+static rlim_t raise_descriptor_limit(rlim_t wanted)
 {
     struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < (rlim_t)clients + 16) {
-        limit.rlim_cur = (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (rlim_t)clients + 16)
-                             ? (rlim_t)clients + 16 : limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return RLIM_INFINITY;
+    rlim_t had = limit.rlim_cur;
+    limit.rlim_cur = wanted < limit.rlim_max ? wanted : limit.rlim_max;
+    if (limit.rlim_cur <= had)
+        return had;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        return limit.rlim_cur;
+    if (limit.rlim_cur > 10240 && had < 10240) {
+        limit.rlim_cur = 10240;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+            return limit.rlim_cur;
     }
+    return had; /* best effort: what we had still holds */
 }
+/* ---- end canonical: raise_descriptor_limit ---- */
 
 /* Seconds since some fixed point, as a double. */
 static double now(void)
@@ -499,26 +600,60 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Copy a line from the server into out, escaped like everything a peer sends: printable
- * ASCII as is, any other byte as \xHH (a junk server must not drive our terminal); cut
- * with "..." when out is full. */
-static void escape_text(char *out, size_t size, const char *in)
+/* ---- begin canonical: escape_bytes ---- */
+/* LENGTH bytes of DATA into OUT, escaped as print_escaped shows them (printable ASCII as it
+ * is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte as \xHH), for a line
+ * printed with one call. OUT holds SIZE bytes (4 or more) and always ends with '\0'; what
+ * does not fit is cut, and "..." says so. Returns how many bytes of DATA are shown. */
+static size_t escape_bytes(char *out, size_t size, const void *data, size_t length)
 {
-    size_t used = 0;
-    for (; *in != '\0'; in++) {
-        unsigned char c = (unsigned char)*in;
+    const unsigned char *bytes = data;
+    size_t used = 0, i;
+    for (i = 0; i < length; i++) {
+        unsigned char c = bytes[i];
         char piece[5];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
+        if (c == '\\')
+            snprintf(piece, sizeof piece, "\\\\");
+        else if (c == '\t')
+            snprintf(piece, sizeof piece, "\\t");
+        else if (c == '\r')
+            snprintf(piece, sizeof piece, "\\r");
+        else if (c == '\n')
+            snprintf(piece, sizeof piece, "\\n");
+        else if (c >= 0x20 && c < 0x7f)
             snprintf(piece, sizeof piece, "%c", c);
         else
             snprintf(piece, sizeof piece, "\\x%02x", c);
-        if (used + strlen(piece) + 4 > size) {
-            memcpy(out + used, "...", 3);
-            used += 3;
-            break;
+        size_t n = strlen(piece);
+        if (used + n + 4 > size) { /* no room for this piece and a "..." after it */
+            snprintf(out + used, size - used, "...");
+            return i;
         }
-        memcpy(out + used, piece, strlen(piece));
-        used += strlen(piece);
+        memcpy(out + used, piece, n);
+        used += n;
     }
     out[used] = '\0';
+    return i;
 }
+/* ---- end canonical: escape_bytes ---- */
+
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
+ * Python: s.sendall(data) */
+static int send_all(int fd, const void *data, size_t length)
+{
+    const char *next = data;
+    while (length > 0) {
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        next += sent;
+        length -= (size_t)sent;
+    }
+    return 0;
+}
+/* ---- end canonical: send_all ---- */
