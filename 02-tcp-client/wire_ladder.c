@@ -33,6 +33,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -53,13 +54,6 @@
 #include <netpacket/packet.h> /* struct sockaddr_ll, PACKET_OUTGOING (Linux only) */
 #endif
 
-#define PROGRAM "wire_ladder"
-#define CAPTURE 2048   /* bytes kept of each frame: the headers and the payload's start */
-#define SHOWN_BYTES 16 /* payload bytes shown on a rung */
-#define RAIL 58        /* columns between the ladder's two rails */
-#define MAX_FLOWS 32   /* conversations remembered, for their relative numbers */
-#define STEP_MS 1000   /* the self-run: the longest wait for a step's segments, */
-#define QUIET_MS 60    /* and the quiet after them that ends the step */
 
 struct wire;    /* the watcher: its packet socket, ports, conversations, counts */
 struct segment; /* one TCP segment or UDP datagram, as its headers describe it */
@@ -95,10 +89,15 @@ static long parse_number(const char *text, long min, long max);      /* strict, 
 static long number_argument(const char *text, const char *what, long min, long max);
 static int check(int result, const char *call); /* -1: fail naming the call */
 _Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
 _Noreturn static void usage_error(const char *format, ...);      /* one line, exit 2 */
+static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
+static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 
 int main(int argc, char *argv[])
 {
+    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
     struct wire *wire;
     struct sockaddr_in server_address, receiver_address;
     long port = 0, count = 0, seconds = 0;
@@ -196,6 +195,15 @@ int main(int argc, char *argv[])
     summary(wire);
     return 0;
 }
+
+/* Sizes and limits used by the steps below and the plumbing. */
+#define PROGRAM "wire_ladder"
+#define CAPTURE 2048   /* bytes kept of each frame: the headers and the payload's start */
+#define SHOWN_BYTES 16 /* payload bytes shown on a rung */
+#define RAIL 58        /* columns between the ladder's two rails */
+#define MAX_FLOWS 32   /* conversations remembered, for their relative numbers */
+#define STEP_MS 1000   /* the self-run: the longest wait for a step's segments, */
+#define QUIET_MS 60    /* and the quiet after them that ends the step */
 
 /* One TCP segment or UDP datagram, as its frame's headers describe it. */
 struct segment {
@@ -734,36 +742,23 @@ static int width_of(const unsigned char *s, size_t n)
                : 1;
 }
 
-/* Write bytes into out the way every program here shows a peer's bytes: printable ASCII and
- * well-formed UTF-8 text as they are; \ as \\; tab, CR and LF as \t \r \n; every other byte
- * (control bytes, DEL, C1, bytes that are not UTF-8) as \xhh. No character starts at or
- * after `limit`; *used: the bytes taken. Returns the columns the text takes. */
+/* Write bytes into out the way every program here shows a peer's bytes (escape_character:
+ * UTF-8 text as it is, controls, C1 and bytes that are not UTF-8 escaped). No character
+ * starts at or after `limit`; *used: the bytes taken. Returns the columns the text takes. */
 static int escape_into(char *out, size_t size, const unsigned char *bytes, size_t length,
                        size_t limit, size_t *used)
 {
-    size_t i = 0, at = 0, n;
+    size_t i = 0, at = 0, n, shown;
     int columns = 0;
+    char piece[5];
 
     out[0] = '\0';
     while (i < length && i < limit && at + 5 <= size) {
-        unsigned char c = bytes[i];
-        n = 1;
-        if (c == '\\' || c == '\t' || c == '\r' || c == '\n') {
-            out[at++] = '\\';
-            out[at++] = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\r' ? 'r' : 'n';
-            columns += 2;
-        } else if (c >= 0x20 && c < 0x7f) {
-            out[at++] = (char)c;
-            columns++;
-        } else if ((n = utf8_sequence(bytes + i, length - i)) > 0) {
-            memcpy(out + at, bytes + i, n);
-            at += n;
-            columns += width_of(bytes + i, n);
-        } else {
-            n = 1;
-            at += (size_t)snprintf(out + at, size - at, "\\x%02x", c);
-            columns += 4;
-        }
+        n = escape_character(bytes + i, length - i, piece);
+        shown = strlen(piece);
+        memcpy(out + at, piece, shown);
+        at += shown;
+        columns += n > 1 ? width_of(bytes + i, n) : (int)shown; /* a character, or ASCII */
         i += n;
     }
     out[at] = '\0';
@@ -931,16 +926,113 @@ _Noreturn static void fail(const char *call, const char *where)
 }
 /* ---- end canonical: fail ---- */
 
+/* ---- begin canonical: ensure_standard_descriptors ---- */
+/* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
+ * would get its first socket there, and printf or perror would write our own console output
+ * into the connection. Each closed one becomes /dev/null (open takes the lowest free
+ * number: that one). Called first in main; exit 1 if /dev/null cannot be opened. */
+static void ensure_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue; /* open */
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            fprintf(stderr, "%s: open /dev/null: %s\n", PROGRAM, strerror(errno));
+            exit(1);
+        }
+    }
+}
+/* ---- end canonical: ensure_standard_descriptors ---- */
+
 /* ---- begin canonical: usage_error ---- */
-/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
+ * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
+ * each of those goes through print_operand (escaped, at most 64 characters): a newline in
+ * it cannot break the line, an ESC cannot reach the terminal, a 100 KB operand is not
+ * echoed whole. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, format, arguments);
+    for (const char *f = format; *f != '\0'; f++) {
+        if (f[0] != '%' || f[1] == '\0') {
+            fputc(*f, stderr);
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            const char *text = va_arg(arguments, const char *);
+            print_operand(text, strlen(text));
+        } else if (*f == 'c') {
+            char c = (char)va_arg(arguments, int);
+            print_operand(&c, 1);
+        } else if (*f == 'd') {
+            fprintf(stderr, "%d", va_arg(arguments, int));
+        } else if (*f == 'l' && f[1] == 'd') {
+            fprintf(stderr, "%ld", va_arg(arguments, long));
+            f++;
+        } else if (*f == 'g') {
+            fprintf(stderr, "%g", va_arg(arguments, double));
+        } else {
+            fputc(*f, stderr); /* "%%" */
+        }
+    }
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
 /* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: print_operand ---- */
+/* What the user typed (an operand, an option, a host) on stderr, by escape_character's
+ * rule, at most its first 64 characters, then "..." if there are more. */
+static void print_operand(const void *text, size_t length)
+{
+    const unsigned char *next = text;
+    char piece[5];
+    for (int shown = 0; length > 0; shown++) {
+        if (shown == 64) {
+            fputs("...", stderr);
+            return;
+        }
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stderr);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_operand ---- */
+
+/* ---- begin canonical: escape_character ---- */
+/* The one rule by which every program here shows what a peer or an argument puts on a
+ * terminal: the character at S (LENGTH bytes, 1 or more) as the string PIECE. Printable
+ * ASCII and well-formed UTF-8 text (你好: utf8_sequence) as they are; a backslash doubled;
+ * tab, CR and LF as \t \r \n; every other byte as \xHH: the other C0 controls (NUL, BEL,
+ * ESC...), DEL, the C1 controls U+0080..U+009F (\xc2\x9b is CSI), and bytes that are not
+ * UTF-8 (invalid, overlong, cut short, surrogates). So a peer cannot clear, retitle or move
+ * the terminal, nor break a line, and a line that starts with NUL shows \x00, not nothing.
+ * Returns how many bytes of S the character took (1 to 4). */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5])
+{
+    size_t n = utf8_sequence(s, length);
+    if (n > 0) {
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        return n;
+    }
+    if (s[0] == '\\')
+        snprintf(piece, 5, "\\\\");
+    else if (s[0] == '\t')
+        snprintf(piece, 5, "\\t");
+    else if (s[0] == '\r')
+        snprintf(piece, 5, "\\r");
+    else if (s[0] == '\n')
+        snprintf(piece, 5, "\\n");
+    else if (s[0] >= 0x20 && s[0] < 0x7f)
+        snprintf(piece, 5, "%c", s[0]);
+    else
+        snprintf(piece, 5, "\\x%02x", s[0]);
+    return 1;
+}
+/* ---- end canonical: escape_character ---- */

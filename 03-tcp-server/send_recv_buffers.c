@@ -50,10 +50,15 @@ static void show_buffers(const char *name, int socket_fd); /* print both sizes *
 _Noreturn static void print_help(void);             /* -h: Usage + description, exit 0 */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
+static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
 _Noreturn static void usage_error(const char *format, ...); /* bad command line: exit 2 */
+static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
+static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 _Noreturn static void fail(const char *call, const char *where); /* run-time error: exit 1 */
 
 int main(int argc, char **argv) {
+    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
     int requested = parse_arguments(argc, argv); /* 0: leave the kernel's defaults */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
     /* Writing to a peer that has gone raises SIGPIPE, which would kill us silently;
@@ -266,19 +271,143 @@ static long parse_number(const char *text, long min, long max)
 }
 /* ---- end canonical: parse_number ---- */
 
+/* ---- begin canonical: ensure_standard_descriptors ---- */
+/* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
+ * would get its first socket there, and printf or perror would write our own console output
+ * into the connection. Each closed one becomes /dev/null (open takes the lowest free
+ * number: that one). Called first in main; exit 1 if /dev/null cannot be opened. */
+static void ensure_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue; /* open */
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            fprintf(stderr, "%s: open /dev/null: %s\n", PROGRAM, strerror(errno));
+            exit(1);
+        }
+    }
+}
+/* ---- end canonical: ensure_standard_descriptors ---- */
+
 /* ---- begin canonical: usage_error ---- */
-/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
+ * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
+ * each of those goes through print_operand (escaped, at most 64 characters): a newline in
+ * it cannot break the line, an ESC cannot reach the terminal, a 100 KB operand is not
+ * echoed whole. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, format, arguments);
+    for (const char *f = format; *f != '\0'; f++) {
+        if (f[0] != '%' || f[1] == '\0') {
+            fputc(*f, stderr);
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            const char *text = va_arg(arguments, const char *);
+            print_operand(text, strlen(text));
+        } else if (*f == 'c') {
+            char c = (char)va_arg(arguments, int);
+            print_operand(&c, 1);
+        } else if (*f == 'd') {
+            fprintf(stderr, "%d", va_arg(arguments, int));
+        } else if (*f == 'l' && f[1] == 'd') {
+            fprintf(stderr, "%ld", va_arg(arguments, long));
+            f++;
+        } else if (*f == 'g') {
+            fprintf(stderr, "%g", va_arg(arguments, double));
+        } else {
+            fputc(*f, stderr); /* "%%" */
+        }
+    }
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
 /* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: print_operand ---- */
+/* What the user typed (an operand, an option, a host) on stderr, by escape_character's
+ * rule, at most its first 64 characters, then "..." if there are more. */
+static void print_operand(const void *text, size_t length)
+{
+    const unsigned char *next = text;
+    char piece[5];
+    for (int shown = 0; length > 0; shown++) {
+        if (shown == 64) {
+            fputs("...", stderr);
+            return;
+        }
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stderr);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_operand ---- */
+
+/* ---- begin canonical: escape_character ---- */
+/* The one rule by which every program here shows what a peer or an argument puts on a
+ * terminal: the character at S (LENGTH bytes, 1 or more) as the string PIECE. Printable
+ * ASCII and well-formed UTF-8 text (你好: utf8_sequence) as they are; a backslash doubled;
+ * tab, CR and LF as \t \r \n; every other byte as \xHH: the other C0 controls (NUL, BEL,
+ * ESC...), DEL, the C1 controls U+0080..U+009F (\xc2\x9b is CSI), and bytes that are not
+ * UTF-8 (invalid, overlong, cut short, surrogates). So a peer cannot clear, retitle or move
+ * the terminal, nor break a line, and a line that starts with NUL shows \x00, not nothing.
+ * Returns how many bytes of S the character took (1 to 4). */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5])
+{
+    size_t n = utf8_sequence(s, length);
+    if (n > 0) {
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        return n;
+    }
+    if (s[0] == '\\')
+        snprintf(piece, 5, "\\\\");
+    else if (s[0] == '\t')
+        snprintf(piece, 5, "\\t");
+    else if (s[0] == '\r')
+        snprintf(piece, 5, "\\r");
+    else if (s[0] == '\n')
+        snprintf(piece, 5, "\\n");
+    else if (s[0] >= 0x20 && s[0] < 0x7f)
+        snprintf(piece, 5, "%c", s[0]);
+    else
+        snprintf(piece, 5, "\\x%02x", s[0]);
+    return 1;
+}
+/* ---- end canonical: escape_character ---- */
+
+/* ---- begin canonical: utf8_sequence ---- */
+/* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t length)
+{
+    size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
+    unsigned char low = 0x80, high = 0xbf;
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || length < need)
+        return 0;
+    if (s[0] == 0xc2 || s[0] == 0xe0)
+        low = 0xa0;
+    else if (s[0] == 0xf0)
+        low = 0x90;
+    else if (s[0] == 0xed)
+        high = 0x9f;
+    else if (s[0] == 0xf4)
+        high = 0x8f;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return need;
+}
+/* ---- end canonical: utf8_sequence ---- */
 
 /* ---- begin canonical: fail ---- */
 /* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,

@@ -19,6 +19,7 @@
  *  5. IPv4 only: HOST ::1 (or a name with only IPv6) fails. Tries every address of HOST.
  *  6. A line server's "byebye\n" is not byebye: the chat goes on. One "\n" or "\r\n" stripped.
  *  7. Port by atoi: "abc" tries port 0, "Connection refused". Refused (exit 2).
+ *  8. Stdout closed (>&-): the socket takes fd 1, prompts and replies go to the server. 0-2 open.
  *
  * Try:
  *   terminal 1: ./chat_server 12345
@@ -30,6 +31,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,7 +56,11 @@ static void parse_arguments(int argc, char *argv[], const char **host, const cha
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
 static long number_argument(const char *text, const char *what, long min, long max);
+static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
+static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 _Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
 _Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, exit 1 */
 static int connect_to_first_address(const char *host, const char *port, char *server_text,
@@ -69,6 +75,7 @@ static int send_all(int fd, const void *data, size_t length); /* send() until al
 
 int main(int argc, char *argv[])
 {
+    ensure_standard_descriptors(); /* Fix 8: 0, 1 and 2 open before any socket */
     const char *host, *port;
     parse_arguments(argc, argv, &host, &port); /* Fix 7: PORT digits only, 1..65535 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
@@ -247,19 +254,143 @@ static long number_argument(const char *text, const char *what, long min, long m
 }
 /* ---- end canonical: number_argument ---- */
 
+/* ---- begin canonical: ensure_standard_descriptors ---- */
+/* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
+ * would get its first socket there, and printf or perror would write our own console output
+ * into the connection. Each closed one becomes /dev/null (open takes the lowest free
+ * number: that one). Called first in main; exit 1 if /dev/null cannot be opened. */
+static void ensure_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue; /* open */
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            fprintf(stderr, "%s: open /dev/null: %s\n", PROGRAM, strerror(errno));
+            exit(1);
+        }
+    }
+}
+/* ---- end canonical: ensure_standard_descriptors ---- */
+
 /* ---- begin canonical: usage_error ---- */
-/* A mistake on the command line: "PROGRAM: " and the message on stderr, exit 2. */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
+ * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
+ * each of those goes through print_operand (escaped, at most 64 characters): a newline in
+ * it cannot break the line, an ESC cannot reach the terminal, a 100 KB operand is not
+ * echoed whole. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
     fprintf(stderr, "%s: ", PROGRAM);
-    vfprintf(stderr, format, arguments);
+    for (const char *f = format; *f != '\0'; f++) {
+        if (f[0] != '%' || f[1] == '\0') {
+            fputc(*f, stderr);
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            const char *text = va_arg(arguments, const char *);
+            print_operand(text, strlen(text));
+        } else if (*f == 'c') {
+            char c = (char)va_arg(arguments, int);
+            print_operand(&c, 1);
+        } else if (*f == 'd') {
+            fprintf(stderr, "%d", va_arg(arguments, int));
+        } else if (*f == 'l' && f[1] == 'd') {
+            fprintf(stderr, "%ld", va_arg(arguments, long));
+            f++;
+        } else if (*f == 'g') {
+            fprintf(stderr, "%g", va_arg(arguments, double));
+        } else {
+            fputc(*f, stderr); /* "%%" */
+        }
+    }
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
 /* ---- end canonical: usage_error ---- */
+
+/* ---- begin canonical: print_operand ---- */
+/* What the user typed (an operand, an option, a host) on stderr, by escape_character's
+ * rule, at most its first 64 characters, then "..." if there are more. */
+static void print_operand(const void *text, size_t length)
+{
+    const unsigned char *next = text;
+    char piece[5];
+    for (int shown = 0; length > 0; shown++) {
+        if (shown == 64) {
+            fputs("...", stderr);
+            return;
+        }
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stderr);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_operand ---- */
+
+/* ---- begin canonical: escape_character ---- */
+/* The one rule by which every program here shows what a peer or an argument puts on a
+ * terminal: the character at S (LENGTH bytes, 1 or more) as the string PIECE. Printable
+ * ASCII and well-formed UTF-8 text (你好: utf8_sequence) as they are; a backslash doubled;
+ * tab, CR and LF as \t \r \n; every other byte as \xHH: the other C0 controls (NUL, BEL,
+ * ESC...), DEL, the C1 controls U+0080..U+009F (\xc2\x9b is CSI), and bytes that are not
+ * UTF-8 (invalid, overlong, cut short, surrogates). So a peer cannot clear, retitle or move
+ * the terminal, nor break a line, and a line that starts with NUL shows \x00, not nothing.
+ * Returns how many bytes of S the character took (1 to 4). */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5])
+{
+    size_t n = utf8_sequence(s, length);
+    if (n > 0) {
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        return n;
+    }
+    if (s[0] == '\\')
+        snprintf(piece, 5, "\\\\");
+    else if (s[0] == '\t')
+        snprintf(piece, 5, "\\t");
+    else if (s[0] == '\r')
+        snprintf(piece, 5, "\\r");
+    else if (s[0] == '\n')
+        snprintf(piece, 5, "\\n");
+    else if (s[0] >= 0x20 && s[0] < 0x7f)
+        snprintf(piece, 5, "%c", s[0]);
+    else
+        snprintf(piece, 5, "\\x%02x", s[0]);
+    return 1;
+}
+/* ---- end canonical: escape_character ---- */
+
+/* ---- begin canonical: utf8_sequence ---- */
+/* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t length)
+{
+    size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
+    unsigned char low = 0x80, high = 0xbf;
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || length < need)
+        return 0;
+    if (s[0] == 0xc2 || s[0] == 0xe0)
+        low = 0xa0;
+    else if (s[0] == 0xf0)
+        low = 0x90;
+    else if (s[0] == 0xed)
+        high = 0x9f;
+    else if (s[0] == 0xf4)
+        high = 0x8f;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return need;
+}
+/* ---- end canonical: utf8_sequence ---- */
 
 /* ---- begin canonical: fail ---- */
 /* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
@@ -276,13 +407,15 @@ _Noreturn static void fail(const char *call, const char *where)
 /* ---- end canonical: fail ---- */
 
 /* ---- begin canonical: fail_lookup ---- */
-/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, the
- * reason from gai_strerror(RC) (from errno when RC is EAI_SYSTEM); exit 1. */
+/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, HOST
+ * as print_operand shows it, the reason from gai_strerror(RC) (from errno when RC is
+ * EAI_SYSTEM); exit 1. */
 _Noreturn static void fail_lookup(const char *host, int rc)
 {
-    if (rc == EAI_SYSTEM)
-        fail("getaddrinfo", host);
-    fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROGRAM, host, gai_strerror(rc));
+    const char *reason = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
+    fprintf(stderr, "%s: getaddrinfo ", PROGRAM);
+    print_operand(host, strlen(host));
+    fprintf(stderr, ": %s\n", reason);
     exit(1);
 }
 /* ---- end canonical: fail_lookup ---- */
@@ -376,26 +509,17 @@ static size_t strip_ending(const void *data, size_t *length)
 /* ---- end canonical: strip_ending ---- */
 
 /* ---- begin canonical: print_escaped ---- */
-/* Print a peer's bytes so that they cannot clear, retitle or move the terminal: printable
- * ASCII as it is, a backslash doubled, tab, CR and LF as \t \r \n, every other byte (ESC,
- * BEL, NUL, DEL, the bytes of UTF-8) as \xHH, the way Python shows b'...'. */
+/* A peer's bytes on stdout, each character as escape_character shows it: text as text,
+ * everything that could act on the terminal as \t \r \n \\ or \xHH. */
 static void print_escaped(const void *data, size_t length)
 {
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = bytes[i];
-        if (c == '\\')
-            fputs("\\\\", stdout);
-        else if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\x%02x", c);
+    const unsigned char *next = data;
+    char piece[5];
+    while (length > 0) {
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stdout);
+        next += n;
+        length -= n;
     }
 }
 /* ---- end canonical: print_escaped ---- */
@@ -403,7 +527,7 @@ static void print_escaped(const void *data, size_t length)
 /* ---- begin canonical: print_message ---- */
 /* Print LABEL and the peer's message on one line, escaped (print_escaped): ESC, BEL,
  * backspace or a lone CR from a peer could otherwise clear, retitle or overwrite your
- * terminal; NUL and UTF-8 bytes show up as \x00, \xe4... */
+ * terminal; UTF-8 text (你好) shows as it is, NUL as \x00, a C1 control as \xc2\x9b. */
 static void print_message(const char *label, const char *message, size_t length)
 {
     fputs(label, stdout);

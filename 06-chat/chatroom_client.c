@@ -11,7 +11,10 @@
  * "* welcome NICK" each line you type is sent, and each line from the room is printed as it
  * comes. "/who" lists the room; "/quit" or end of input (Ctrl-D) leaves. If the room refuses
  * the nickname, or is full, we print why (one line) and exit 1. When the server closes the
- * connection ("* server closing", or it just goes) we say so and exit 0.
+ * connection ("* server closing", or it just goes) we say so and exit 0. What the room sends
+ * is printed escaped (print_escaped): a hostile server cannot clear the screen, retitle
+ * the window or ring the bell (ESC, BEL, C1 controls), and a NUL shows as \x00; text, UTF-8
+ * included, prints as it is.
  *
  * Messages are lines, both ways: in a room many people send at once, and a newline is how
  * a reader finds where each message ends (chat_client's "one recv is one message", the
@@ -27,6 +30,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +42,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define PROG "chatroom_client"
+#define PROGRAM "chatroom_client"
 #define USAGE "Usage: chatroom_client HOST PORT NICK"
 #define DESCRIPTION                                                                           \
     "Join the chat room of chatroom_server as NICK (1 to 16 letters, digits, _ or -): lines\n" \
@@ -55,17 +59,27 @@ struct pending {
 };
 
 static void parse_arguments(int argc, char *argv[], const char *operand[3]); /* HOST PORT NICK */
-static int connect_to(const char *host, const char *port, char *peer, size_t size);
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size); /* step 1: a connected socket, or exit 1 */
 static int show_room_lines(int fd, const char *peer);  /* step 4: 0, or the exit status */
-static int send_typed_lines(int fd, const char *peer); /* step 5: 0, or the exit status */
-static int next_line(struct pending *p, char *line, size_t size); /* 1: a line was taken */
-static int send_all(int fd, const char *data, size_t length); /* send() until all is sent */
+static int send_typed_lines(int fd, const char *peer); /* step 5: -1 to go on */
+static long next_line(struct pending *p, char *line, size_t size); /* its length, or -1 */
+static int send_all(int fd, const void *data, size_t length); /* send() until all is sent */
 static int valid_nick(const char *nick);   /* 1 to 16 letters, digits, _ or - */
-static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
-static int parse_port(const char *text);   /* "12345" -> 12345, or -1 */
+static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
+static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
+static long number_argument(const char *text, const char *what, long min, long max);
+static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
+static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
+_Noreturn static void fail(const char *call, const char *where); /* one line, exit 1 */
+_Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, exit 1 */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size);   /* "127.0.0.1 port 5000" */
+static void print_escaped(const void *data, size_t length); /* text as is, ESC as \x1b... */
+static size_t escape_bytes(char *out, size_t size, const void *data, size_t length); /* same */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
+static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 
 /* The state of our one connection (one thread, so plain variables are fine). */
 static char welcome[MAX_NICK + 16]; /* "* welcome NICK": the room has let us in */
@@ -74,6 +88,7 @@ static int leaving;  /* we sent /quit: only wait for the server to close */
 
 int main(int argc, char *argv[])
 {
+    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
     const char *operand[3]; /* HOST PORT NICK */
     parse_arguments(argc, argv, operand);
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
@@ -84,19 +99,15 @@ int main(int argc, char *argv[])
     /* 1. Connect, trying each address of HOST in turn (as in lesson 02).
      *    Python: s = socket.socket(...); s.connect((HOST, PORT)) */
     char peer[160];
-    int client_socket = connect_to(operand[0], operand[1], peer, sizeof peer);
-    if (client_socket < 0)
-        return 1;
+    int client_socket = connect_to_first_address(operand[0], operand[1], peer, sizeof peer);
 
     /* 2. Our first line is our nickname. (The socket stays blocking: the server reads every
      *    client all the time, so our sends never wait long.)  Python: s.sendall(b'alice\n') */
     char line[MAX_NICK + 2];
     snprintf(line, sizeof line, "%s\n", operand[2]);
     snprintf(welcome, sizeof welcome, "* welcome %s", operand[2]);
-    if (send_all(client_socket, line, strlen(line)) < 0) {
-        fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
-        return 1;
-    }
+    if (send_all(client_socket, line, strlen(line)) < 0)
+        fail("send", peer);
 
     int status = -1;
     while (status < 0) {
@@ -110,9 +121,7 @@ int main(int argc, char *argv[])
         if (poll(fds, nfds, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
-            status = 1;
-            break;
+            fail("poll", NULL);
         }
 
         /* 4. Lines from the room: print each (POLLHUP/POLLERR: recv tells us what).
@@ -144,13 +153,11 @@ static int show_room_lines(int fd, const char *peer)
     ssize_t n = recv(fd, from_room.buf + from_room.len, sizeof from_room.buf - from_room.len, 0);
     if (n < 0 && errno == EINTR)
         return -1;
-    if (n < 0) {
-        fprintf(stderr, "%s: recv %s: %s\n", PROG, peer, strerror(errno));
-        return 1;
-    }
+    if (n < 0)
+        fail("recv", peer);
     if (n == 0) { /* the server closed the connection */
         if (!joined) {
-            fprintf(stderr, "%s: %s closed the connection before we joined\n", PROG, peer);
+            fprintf(stderr, "%s: %s closed the connection before we joined\n", PROGRAM, peer);
             return 1;
         }
         if (!leaving)
@@ -159,30 +166,38 @@ static int show_room_lines(int fd, const char *peer)
     }
     from_room.len += (size_t)n;
     for (;;) {
-        if (!next_line(&from_room, line, sizeof line)) {
+        long length = next_line(&from_room, line, sizeof line);
+        if (length < 0) {
             if (from_room.len < sizeof from_room.buf)
                 return -1; /* the rest of the line has not arrived yet */
             /* 4 KiB and no newline (not our server): show it as one line. */
             memcpy(line, from_room.buf, from_room.len);
-            line[from_room.len] = '\0';
+            length = (long)from_room.len;
             from_room.len = 0;
         }
-        if (joined) {
-            printf("%s\n", line);
-        } else if (strcmp(line, welcome) == 0) {
+        size_t len = (size_t)length; /* (the line may hold a NUL: its length, not strlen) */
+        if (!joined && len == strlen(welcome) && memcmp(line, welcome, len) == 0) {
             joined = 1;
-            printf("%s\n", line);
-        } else if (strncmp(line, "* nickname?", 11) != 0) {
-            fprintf(stderr, "%s: %s\n", PROG, strncmp(line, "* ", 2) == 0 ? line + 2 : line);
+        } else if (!joined && len >= 11 && memcmp(line, "* nickname?", 11) == 0) {
+            continue;
+        } else if (!joined) { /* a refusal, on stderr; escaped too, and cut to one line */
+            char shown[256];
+            size_t skip = len >= 2 && memcmp(line, "* ", 2) == 0 ? 2 : 0;
+            escape_bytes(shown, sizeof shown, line + skip, len - skip);
+            fprintf(stderr, "%s: %s\n", PROGRAM, shown);
             return 1;
         }
+        /* Escaped: a server may send anything. chatroom_server removes control bytes, but
+         * another server's "\e[2J" (or "\xc2\x9b2J", CSI in UTF-8) would clear the screen. */
+        print_escaped(line, len);
+        putchar('\n');
     }
 }
 
 /* Step 5: read what the user typed and send every complete line as it is, newline
  * included. A line of 4 KiB with no newline yet is passed on in parts (the server answers
  * "* line too long"). "/quit" or end of input: send /quit, then only wait for the server
- * to close. Returns -1 to go on, or the exit status. */
+ * to close. Returns -1 to go on; a failed send exits 1. */
 static int send_typed_lines(int fd, const char *peer)
 {
     static struct pending from_user;
@@ -215,17 +230,17 @@ static int send_typed_lines(int fd, const char *peer)
         if (leaving)
             return -1; /* the server answers "* bye NICK" and closes */
     }
-    fprintf(stderr, "%s: send %s: %s\n", PROG, peer, strerror(errno));
-    return 1;
+    fail("send", peer);
 }
 
 /* Take the next complete line out of p (newline removed, and a "\r" before it, '\0'
- * added) into line. Returns 1, or 0 if there is no complete line yet. */
-static int next_line(struct pending *p, char *line, size_t size)
+ * added) into line. Returns its length (it may hold a NUL), or -1 if there is no complete
+ * line yet. */
+static long next_line(struct pending *p, char *line, size_t size)
 {
     char *newline = memchr(p->buf, '\n', p->len);
     if (newline == NULL)
-        return 0;
+        return -1;
     size_t len = (size_t)(newline - p->buf);
     size_t keep = len < size - 1 ? len : size - 1;
     memcpy(line, p->buf, keep);
@@ -234,7 +249,7 @@ static int next_line(struct pending *p, char *line, size_t size)
     line[keep] = '\0';
     p->len -= len + 1;
     memmove(p->buf, newline + 1, p->len);
-    return 1;
+    return (long)keep;
 }
 
 /* ---- Plumbing: read after the lesson ---- */
@@ -246,73 +261,95 @@ static void parse_arguments(int argc, char *argv[], const char *operand[3])
     opterr = 0; /* we print our own messages */
     while ((opt = next_option(argc, argv, "+h")) != -1) {
         if (opt != 'h')
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
         printf("%s\n%s\n", USAGE, DESCRIPTION);
         exit(0);
     }
     if (argc - optind < 3)
-        usage_error("missing operand (try '%s -h')", PROG);
+        usage_error("missing operand (try '%s -h')", PROGRAM);
     if (argc - optind > 3)
-        usage_error("too many operands (try '%s -h')", PROG);
+        usage_error("too many operands (try '%s -h')", PROGRAM);
     for (int i = 0; i < 3; i++)
         operand[i] = argv[optind + i];
     if (operand[0][0] == '\0')
         usage_error("bad host '': expected a name or an address");
-    if (parse_port(operand[1]) < 1) /* port 0 can never be connected to */
-        usage_error("bad port '%s': expected a number from 1 to 65535", operand[1]);
+    number_argument(operand[1], "port", 1, 65535); /* port 0 can never be connected to */
     if (!valid_nick(operand[2]))
         usage_error("bad nickname '%s': expected 1 to 16 letters, digits, _ or -", operand[2]);
 }
 
-/* Connect to HOST PORT, trying each address getaddrinfo gives (IPv4 and IPv6). Returns the
- * socket and the address it reached in peer, or -1 after printing one line
- * ("chatroom_client: connect 127.0.0.1 port 1: reason", for the last address tried). */
-static int connect_to(const char *host, const char *port, char *peer, size_t size)
+/* ---- begin canonical: connect_to_first_address ---- */
+/* Find HOST's addresses, create a socket and connect, for each address in turn until one
+ * connects: getaddrinfo takes names, IPv4 and IPv6 addresses alike (AF_UNSPEC), and a name
+ * may have several addresses; Python hides this inside connect(). The kernel picks our own
+ * port (clients don't bind). Returns the connected socket, with "ADDRESS port N" of the
+ * server in server_text; if every address fails, reports the last failure and exits 1. */
+static int connect_to_first_address(const char *host, const char *port, char *server_text,
+                                    size_t size)
 {
-    struct addrinfo hints, *results;
+    struct addrinfo hints, *results, *ai;
+    int client_socket = -1, rc, saved_errno = 0;
+    const char *failed_call = "connect";
+
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, port, &hints, &results);
-    if (rc != 0) {
-        fprintf(stderr, "%s: getaddrinfo %s: %s\n", PROG, host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved_errno = 0;
-    for (struct addrinfo *ai = results; ai != NULL && fd < 0; ai = ai->ai_next) {
-        format_address(ai->ai_addr, ai->ai_addrlen, peer, size);
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-            saved_errno = errno;
-            close(fd);
-            fd = -1;
-        } else if (fd < 0) {
-            saved_errno = errno;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &results);
+    if (rc != 0)
+        fail_lookup(host, rc);
+
+    server_text[0] = '\0';
+    for (ai = results; ai != NULL; ai = ai->ai_next) {
+        format_address(ai->ai_addr, ai->ai_addrlen, server_text, size);
+        /* Create the socket: a TCP (SOCK_STREAM) socket of this address's family. */
+        client_socket = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (client_socket == -1) {
+            saved_errno = errno; /* close() below could change errno: keep the reason */
+            failed_call = "socket";
+            continue;
         }
+        /* Connect: the three-way handshake; connect returns once it is done. */
+        if (connect(client_socket, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved_errno = errno;
+        failed_call = "connect";
+        close(client_socket);
+        client_socket = -1;
     }
     freeaddrinfo(results);
-    if (fd < 0)
-        fprintf(stderr, "%s: connect %s: %s\n", PROG, peer, strerror(saved_errno));
-    return fd;
+    if (client_socket == -1) { /* every address failed: report the last failure */
+        errno = saved_errno;
+        fail(failed_call, server_text);
+    }
+    return client_socket;
 }
+/* ---- end canonical: connect_to_first_address ---- */
 
-/* Send all length bytes; send() may take fewer than asked. Returns 0, or -1 with errno set.
+/* ---- begin canonical: send_all ---- */
+/* Send all LENGTH bytes: send() may take only part of them, and a signal may interrupt it
+ * before it has sent anything (EINTR: just try again). Returns 0, or -1 with errno set.
  * Python: s.sendall(data) */
-static int send_all(int fd, const char *data, size_t length)
+static int send_all(int fd, const void *data, size_t length)
 {
+    const char *next = data;
     while (length > 0) {
-        ssize_t n = send(fd, data, length, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
+        ssize_t sent = send(fd, next, length, 0);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
-        data += n;
-        length -= (size_t)n;
+        }
+        next += sent;
+        length -= (size_t)sent;
     }
     return 0;
 }
+/* ---- end canonical: send_all ---- */
 
-/* A nickname is 1 to 16 letters, digits, '_' or '-' (the server checks too). */
+/* ---- begin canonical: valid_nick ---- */
+/* A nickname is 1 to MAX_NICK (16) letters, digits, '_' or '-': the client checks before it
+ * connects, the server when a newcomer sends one. */
 static int valid_nick(const char *nick)
 {
     size_t len = strlen(nick);
@@ -326,9 +363,12 @@ static int valid_nick(const char *nick)
     }
     return 1;
 }
+/* ---- end canonical: valid_nick ---- */
 
-/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
- * and a digit) is an operand, so that it is reported as a bad port. */
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
 static int next_option(int argc, char *argv[], const char *options)
 {
     if (optind >= argc)
@@ -341,41 +381,159 @@ static int next_option(int argc, char *argv[], const char *options)
         return 'h';
     }
     if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
-    return getopt(argc, argv, options);
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* A port is 1 to 5 decimal digits, at most 65535: no sign, no space, no "0x". */
-static int parse_port(const char *text)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    size_t digits = strspn(text, "0123456789");
-    if (digits == 0 || digits > 5 || text[digits] != '\0')
+    long value = 0;
+    if (*text == '\0')
         return -1;
-    long value = strtol(text, NULL, 10);
-    return value <= 65535 ? (int)value : -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* Print "chatroom_client: " and the message on stderr (a mistake on the command line);
- * exit 2. */
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: ensure_standard_descriptors ---- */
+/* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
+ * would get its first socket there, and printf or perror would write our own console output
+ * into the connection. Each closed one becomes /dev/null (open takes the lowest free
+ * number: that one). Called first in main; exit 1 if /dev/null cannot be opened. */
+static void ensure_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue; /* open */
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            fprintf(stderr, "%s: open /dev/null: %s\n", PROGRAM, strerror(errno));
+            exit(1);
+        }
+    }
+}
+/* ---- end canonical: ensure_standard_descriptors ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
+ * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
+ * each of those goes through print_operand (escaped, at most 64 characters): a newline in
+ * it cannot break the line, an ESC cannot reach the terminal, a 100 KB operand is not
+ * echoed whole. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "%s: ", PROG);
-    vfprintf(stderr, format, arguments);
+    fprintf(stderr, "%s: ", PROGRAM);
+    for (const char *f = format; *f != '\0'; f++) {
+        if (f[0] != '%' || f[1] == '\0') {
+            fputc(*f, stderr);
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            const char *text = va_arg(arguments, const char *);
+            print_operand(text, strlen(text));
+        } else if (*f == 'c') {
+            char c = (char)va_arg(arguments, int);
+            print_operand(&c, 1);
+        } else if (*f == 'd') {
+            fprintf(stderr, "%d", va_arg(arguments, int));
+        } else if (*f == 'l' && f[1] == 'd') {
+            fprintf(stderr, "%ld", va_arg(arguments, long));
+            f++;
+        } else if (*f == 'g') {
+            fprintf(stderr, "%g", va_arg(arguments, double));
+        } else {
+            fputc(*f, stderr); /* "%%" */
+        }
+    }
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+/* ---- begin canonical: print_operand ---- */
+/* What the user typed (an operand, an option, a host) on stderr, by escape_character's
+ * rule, at most its first 64 characters, then "..." if there are more. */
+static void print_operand(const void *text, size_t length)
+{
+    const unsigned char *next = text;
+    char piece[5];
+    for (int shown = 0; length > 0; shown++) {
+        if (shown == 64) {
+            fputs("...", stderr);
+            return;
+        }
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stderr);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_operand ---- */
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
+{
+    const char *reason = strerror(errno);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
+    exit(1);
+}
+/* ---- end canonical: fail ---- */
+
+/* ---- begin canonical: fail_lookup ---- */
+/* getaddrinfo found no address for HOST: "PROGRAM: getaddrinfo HOST: reason" on stderr, HOST
+ * as print_operand shows it, the reason from gai_strerror(RC) (from errno when RC is
+ * EAI_SYSTEM); exit 1. */
+_Noreturn static void fail_lookup(const char *host, int rc)
+{
+    const char *reason = rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc);
+    fprintf(stderr, "%s: getaddrinfo ", PROGRAM);
+    print_operand(host, strlen(host));
+    fprintf(stderr, ": %s\n", reason);
+    exit(1);
+}
+/* ---- end canonical: fail_lookup ---- */
+
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(out, size, "(unknown address)");
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
     const char *shown = host;
@@ -383,3 +541,105 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
         shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
+
+/* ---- begin canonical: escape_character ---- */
+/* The one rule by which every program here shows what a peer or an argument puts on a
+ * terminal: the character at S (LENGTH bytes, 1 or more) as the string PIECE. Printable
+ * ASCII and well-formed UTF-8 text (你好: utf8_sequence) as they are; a backslash doubled;
+ * tab, CR and LF as \t \r \n; every other byte as \xHH: the other C0 controls (NUL, BEL,
+ * ESC...), DEL, the C1 controls U+0080..U+009F (\xc2\x9b is CSI), and bytes that are not
+ * UTF-8 (invalid, overlong, cut short, surrogates). So a peer cannot clear, retitle or move
+ * the terminal, nor break a line, and a line that starts with NUL shows \x00, not nothing.
+ * Returns how many bytes of S the character took (1 to 4). */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5])
+{
+    size_t n = utf8_sequence(s, length);
+    if (n > 0) {
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        return n;
+    }
+    if (s[0] == '\\')
+        snprintf(piece, 5, "\\\\");
+    else if (s[0] == '\t')
+        snprintf(piece, 5, "\\t");
+    else if (s[0] == '\r')
+        snprintf(piece, 5, "\\r");
+    else if (s[0] == '\n')
+        snprintf(piece, 5, "\\n");
+    else if (s[0] >= 0x20 && s[0] < 0x7f)
+        snprintf(piece, 5, "%c", s[0]);
+    else
+        snprintf(piece, 5, "\\x%02x", s[0]);
+    return 1;
+}
+/* ---- end canonical: escape_character ---- */
+
+/* ---- begin canonical: utf8_sequence ---- */
+/* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t length)
+{
+    size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
+    unsigned char low = 0x80, high = 0xbf;
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || length < need)
+        return 0;
+    if (s[0] == 0xc2 || s[0] == 0xe0)
+        low = 0xa0;
+    else if (s[0] == 0xf0)
+        low = 0x90;
+    else if (s[0] == 0xed)
+        high = 0x9f;
+    else if (s[0] == 0xf4)
+        high = 0x8f;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return need;
+}
+/* ---- end canonical: utf8_sequence ---- */
+
+/* ---- begin canonical: print_escaped ---- */
+/* A peer's bytes on stdout, each character as escape_character shows it: text as text,
+ * everything that could act on the terminal as \t \r \n \\ or \xHH. */
+static void print_escaped(const void *data, size_t length)
+{
+    const unsigned char *next = data;
+    char piece[5];
+    while (length > 0) {
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stdout);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_escaped ---- */
+
+/* ---- begin canonical: escape_bytes ---- */
+/* LENGTH bytes of DATA into OUT, each character as escape_character (and print_escaped)
+ * shows it, for a line printed with one call. OUT holds SIZE bytes (4 or more) and always
+ * ends with '\0'; what does not fit is cut, and "..." says so. Returns how many bytes of
+ * DATA are shown. */
+static size_t escape_bytes(char *out, size_t size, const void *data, size_t length)
+{
+    const unsigned char *bytes = data;
+    size_t used = 0, i = 0;
+    char piece[5];
+    while (i < length) {
+        size_t n = escape_character(bytes + i, length - i, piece), width = strlen(piece);
+        if (used + width + 4 > size) { /* no room for this piece and a "..." after it */
+            snprintf(out + used, size - used, "...");
+            return i;
+        }
+        memcpy(out + used, piece, width);
+        used += width;
+        i += n;
+    }
+    out[used] = '\0';
+    return i;
+}
+/* ---- end canonical: escape_bytes ---- */

@@ -2,11 +2,10 @@
  * chatroom_server.c: a chat room served by ONE thread that waits on every socket at once
  * with poll(): anyone may speak at any time and everyone else sees the line.
  *
- * Usage: chatroom_server [-m MAX_CLIENTS] [PORT]
+ * Usage: chatroom_server [-m MAX_CLIENTS] [-w SECONDS] [PORT]
  *
- * Beyond the notes' 1:1 chat: anyone may speak at any time, and one thread polls every
- * member (lesson 04's mt_server gives each a thread). Your first line is your nickname, then
- * each line (512 bytes at most) reaches the others as "<NICK> text". The README has them all.
+ * Beyond the notes' 1:1 chat: one thread polls every member. Your first line is your nickname
+ * (within SECONDS), then each line (512 bytes at most) reaches the others as "<NICK> text".
  *
  * What chatroom_server_basic.c gets wrong:
  *  1. A member who stops reading stalls the room: send() blocks. Queued; dropped past 64 KiB.
@@ -16,16 +15,17 @@
  *  5. IPv4 only: a member of ::1 is refused. One IPv6 socket takes both families.
  *  6. Out of descriptors, accept() fails and the room exits. "* room full", the room goes on.
  *  7. Port by atoi: "abc" listens on a random port. Refused (exit 2).
+ *  8. A flooder fills the readers' queues: they are dropped. Nobody is read while queues are long.
+ *  9. C1 controls in UTF-8 (\xc2\x9b is CSI) clear screens too. Removed, and bytes not UTF-8.
+ * 10. Connections that never send a nickname hold every slot. Closed after -w SECONDS.
+ * 11. The CR of a CRLF counts: 512 bytes + CRLF are "too long". A CR before the newline is free.
+ * 12. Stdout a pipe nobody reads: the room blocks in printf. Lines that would wait are counted.
  *
- * Try:
- *   terminal 1: ./chatroom_server 12346
- *   terminals 2 and 3: ./chatroom_client localhost 12346 alice (and bob)
- *
+ * Try: ./chatroom_server 12346, then ./chatroom_client localhost 12346 alice (bob, ...)
  * See also: chatroom_server_basic.c (version 1), chatroom_client.c, chatroom_load.c,
  * ../04-multithread-server/mt_server.c (a thread per client instead of poll).
  */
 #define _POSIX_C_SOURCE 200809L
-
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -41,30 +41,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "chatroom_server"
-#define USAGE "Usage: chatroom_server [-m MAX_CLIENTS] [PORT]"
-#define DESCRIPTION                                                                        \
-    "A chat room on one thread with poll(): every line a member sends reaches the others.\n" \
-    "PORT defaults to 12346 (0: the OS picks one); -m: at most MAX_CLIENTS connections\n"    \
-    "(default 1000, 1 to 100000), newcomers past it are told the room is full."
-#define DEFAULT_PORT "12346"
-#define DEFAULT_MAX_CLIENTS 1000
-#define MAX_MAX_CLIENTS 100000
-#define KEPT_DESCRIPTORS 16    /* not for clients: stdio, listening socket, spare, C library */
-#define MAX_NICK 16
-#define MAX_LINE 512           /* bytes before the newline */
-#define MAX_QUEUE (64 * 1024)  /* other people's lines held for one client before we give up */
-#define NAMES_PER_LINE 20      /* the room list is written this many names a line */
+#define PROGRAM "chatroom_server"
+#define USAGE "Usage: chatroom_server [-m MAX_CLIENTS] [-w SECONDS] [PORT]"
+#define DESCRIPTION                                                                          \
+    "A chat room on one thread with poll(): every line a member sends reaches the others.\n"   \
+    "PORT defaults to 12346 (0: the OS picks one); -m: at most MAX_CLIENTS connections (1000,\n" \
+    "1 to 100000); -w: a nickname within SECONDS of connecting, or goodbye (30, 1 to 3600)."
 
 struct client;                          /* one member: see "The steps" below main */
 static struct client *clients;          /* clients[0..client_count), in order of arrival */
 static size_t client_count, max_clients;
 static volatile sig_atomic_t stop_requested; /* set by SIGINT/SIGTERM */
 
-static const char *parse_arguments(int argc, char *argv[]); /* -m, PORT: the port text */
+static long parse_arguments(int argc, char *argv[]); /* -m, PORT: the port, or exit 2 */
 static void fit_descriptor_limit(char *note, size_t size); /* max_clients vs ulimit -n */
-static void catch_stop_signals(void);       /* SIGINT/SIGTERM set stop_requested */
-static int listen_on(int port);             /* step 1: socket, bind, listen, non-blocking */
+static void set_up_signals(void);           /* SIGINT/SIGTERM set stop_requested */
+static int listen_nonblocking(int port);    /* step 1: socket, bind, listen, non-blocking */
 static int bound_port(int fd);              /* the port bind() really took */
 static struct pollfd *open_room(void);      /* step 2: clients[], the poll array, the spare */
 static int listening_paused(void);          /* out of descriptors: not accepting for 100 ms */
@@ -88,37 +80,44 @@ static void turn_away(int fd, const char *address); /* "* room full, try again l
 static void out_of_descriptors(int server_socket); /* accept() failed with EMFILE & co */
 static int valid_nick(const char *nick);    /* 1 to 16 letters, digits, _ or - */
 static size_t first_arrived_since(unsigned long arrival); /* index in clients[] */
-static int next_option(int argc, char *argv[], const char *options); /* getopt, --help */
-static long parse_number(const char *text, long low, long high); /* digits only, or -1 */
-_Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
-_Noreturn static void fail(const char *call, const char *address); /* one line, exit 1 */
-static void on_stop_signal(int signal_number); /* the SIGINT/SIGTERM handler */
+/* The plumbing, after the fence (each helper's comment is at its definition): */
+static int next_option(int argc, char *argv[], const char *options);
+static long parse_number(const char *text, long min, long max);
+static long number_argument(const char *text, const char *what, long min, long max);
+static void ensure_standard_descriptors(void);
+_Noreturn static void usage_error(const char *format, ...);
+static void print_operand(const void *text, size_t length);
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
+_Noreturn static void fail(const char *call, const char *where);
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
 static void format_address(const struct sockaddr *a, socklen_t n, char *out, size_t size);
+static void log_line(FILE *stream, const char *format, ...); static long long monotonic_ms(void);
+static size_t utf8_sequence(const unsigned char *s, size_t length);
 
 int main(int argc, char *argv[])
 {
-    long port = strtol(parse_arguments(argc, argv), NULL, 10); /* Fix 7: 0..65535, or exit 2 */
+    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    long port = parse_arguments(argc, argv); /* Fix 7: digits only, 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
     /* Fix 2: sending to a client that has gone raises SIGPIPE, which would kill the whole
      * room; ignored, send() fails with EPIPE instead and we remove that one client. */
     signal(SIGPIPE, SIG_IGN);
     char limit_note[128] = "";
     fit_descriptor_limit(limit_note, sizeof limit_note);
-    catch_stop_signals();
+    set_up_signals(); /* SIGINT/SIGTERM: poll() returns EINTR, and the loop ends */
 
-    /* 1. The listening socket, as in lesson 03, but non-blocking (see listen_on).
+    /* 1. The listening socket, as in lesson 03, but non-blocking (see listen_nonblocking).
      *    Python: s = socket.socket(...); s.bind(('', 12346)); s.listen(1024) */
-    int server_socket = listen_on((int)port);
-    printf("Listening on port %d\n%s", bound_port(server_socket), limit_note);
+    int server_socket = listen_nonblocking((int)port);
+    log_line(stdout, "Listening on port %d\n%s", bound_port(server_socket), limit_note);
 
     /* 2. The room: clients[] in order of arrival, and the poll array: fds[0] is the
      *    listening socket, fds[1 + i] is clients[i]. */
     struct pollfd *fds = open_room();
 
     while (!stop_requested) {
-        /* 3. Fill the array afresh: everyone may send us lines (POLLIN); those with output
-         *    waiting also want to hear when they can take more (POLLOUT). */
+        /* 3. Fill the array afresh: everyone may send us lines (POLLIN, unless a queue is
+         *    long: Fix 8); those with output waiting want to hear when it can go (POLLOUT). */
         nfds_t nfds = fill_poll_array(fds, server_socket);
 
         /* 4. Wait until a socket has something for us; after a signal, go round (the loop
@@ -146,6 +145,20 @@ int main(int argc, char *argv[])
     return 0;
 }
 
+/* The room's sizes and times (used by the steps below and the plumbing). */
+#define DEFAULT_PORT "12346"
+#define DEFAULT_MAX_CLIENTS 1000
+#define MAX_MAX_CLIENTS 100000
+#define DEFAULT_NICK_WAIT 30   /* -w: seconds a newcomer has to send a nickname (Fix 10) */
+#define MAX_NICK_WAIT 3600
+#define KEPT_DESCRIPTORS 16    /* not for clients: stdio, listening socket, spare, C library */
+#define MAX_NICK 16
+#define MAX_LINE 512           /* bytes before the newline (and a CR before it: Fix 11) */
+#define MAX_QUEUE (64 * 1024)  /* other people's lines held for one client before we give up */
+#define BUSY_QUEUE (16 * 1024) /* Fix 8: a queue this long, and the room reads from nobody */
+#define NOT_READING_MS 1000    /* Fix 8: a queue over BUSY_QUEUE for this long: not reading */
+#define NAMES_PER_LINE 20      /* the room list is written this many names a line */
+
 /* ---- The steps, one function each ---- */
 
 /* What we know about one connected client. */
@@ -154,7 +167,7 @@ struct client {
     unsigned long arrival;   /* 1, 2, 3...: clients[] is sorted by it */
     char address[160];       /* "127.0.0.1 port 51528", for the server's log */
     char nick[MAX_NICK + 1]; /* empty until the client has chosen one */
-    char line[MAX_LINE];     /* the line being received (no newline yet) */
+    char line[MAX_LINE + 1]; /* the line being received (no newline yet; Fix 11: a CR) */
     size_t line_len;
     int discarding;          /* 1: inside a line that was too long, skip to its newline */
     char *queue;             /* output not yet taken by the kernel: queue[0..queue_len) */
@@ -163,15 +176,19 @@ struct client {
     int list_again;          /* /who while a list was in progress: another one after it */
     enum { ALIVE, LEFT, DROPPED } state; /* LEFT/DROPPED: removed after the poll walk */
     int announced;           /* LEFT/DROPPED: the others have been told */
+    long long arrived_ms;    /* Fix 10: when it connected (monotonic_ms) */
+    long long busy_since_ms; /* Fix 8: since when its queue is over BUSY_QUEUE; 0: it is not */
 };
 
 static unsigned long arrivals;        /* how many clients have come in so far */
 static int spare_fd = -1;             /* kept open for out_of_descriptors() */
 static struct timespec paused_until;  /* out of descriptors: don't accept before this */
+static int room_busy;                 /* Fix 8: a queue is over BUSY_QUEUE: read from nobody */
+static long nick_wait = DEFAULT_NICK_WAIT; /* -w: seconds to send a nickname (Fix 10) */
 
 /* Step 1: the listening socket. Fix 5: one IPv6 socket with IPV6_V6ONLY off takes IPv4
  * clients too (seen as ::ffff:a.b.c.d); without IPv6 we fall back to IPv4. */
-static int listen_on(int port)
+static int listen_nonblocking(int port)
 {
     int family = AF_INET6, on = 1, off = 0;
     int fd = socket(AF_INET6, SOCK_STREAM, 0);   /* Python: s = socket.socket(...) */
@@ -210,7 +227,7 @@ static struct pollfd *open_room(void)
     clients = calloc(max_clients, sizeof *clients);
     struct pollfd *fds = calloc(max_clients + 1, sizeof *fds);
     if (clients == NULL || fds == NULL) {
-        fprintf(stderr, "%s: out of memory for %lu clients\n", PROG, (unsigned long)max_clients);
+        fprintf(stderr, "%s: out of memory for %lu clients\n", PROGRAM, (unsigned long)max_clients);
         exit(1);
     }
     spare_fd = open("/dev/null", O_RDONLY);
@@ -219,12 +236,22 @@ static struct pollfd *open_room(void)
 
 /* Step 3: everyone may send us lines (POLLIN); those with output waiting also want to hear
  * when the kernel can take more (POLLOUT). The listening socket is left out (fd -1: poll
- * skips it) while accepting is paused. Returns the number of entries. */
+ * skips it) while accepting is paused. Returns the number of entries.
+ * Fix 8: one member sending 2-byte lines non-stop filled the queues of the others faster
+ * than any terminal reads, and they were dropped as "not reading" although they read. So
+ * the room holds senders back: while anyone's queue is over BUSY_QUEUE, nobody is asked for
+ * POLLIN; their lines wait in the kernel, TCP's flow control makes their send() wait, and
+ * the room goes at the pace of its readers. A member who does not read holds it up for
+ * NOT_READING_MS at most, then is dropped (step 6). */
 static nfds_t fill_poll_array(struct pollfd *fds, int server_socket)
 {
     fds[0] = (struct pollfd){.fd = listening_paused() ? -1 : server_socket, .events = POLLIN};
+    room_busy = 0;
+    for (size_t i = 0; i < client_count; i++)
+        if (clients[i].queue_len >= BUSY_QUEUE)
+            room_busy = 1;
     for (size_t i = 0; i < client_count; i++) {
-        short events = POLLIN;
+        short events = room_busy ? 0 : POLLIN;
         if (clients[i].queue_len > 0)
             events |= POLLOUT;
         fds[1 + i] = (struct pollfd){.fd = clients[i].fd, .events = events};
@@ -232,15 +259,26 @@ static nfds_t fill_poll_array(struct pollfd *fds, int server_socket)
     return 1 + client_count;
 }
 
-/* Step 4: poll() until something is ready (or, while accepting is paused, 100 ms at most).
+/* Step 4: poll() until something is ready; while accepting is paused or the room is busy
+ * (Fix 8), 100 ms at most; and no longer than the first newcomer without a nickname has
+ * left (Fix 10: clients[] is in order of arrival, so that is the first one found).
  * Returns 1 to serve the sockets, 0 to go round: after a signal (EINTR), or when poll
  * fails (said on stderr; stop_requested is then set, so the room closes). */
 static int wait_for_events(struct pollfd *fds, nfds_t nfds)
 {
-    if (poll(fds, nfds, listening_paused() ? 100 : -1) >= 0)
+    long long timeout = listening_paused() || room_busy ? 100 : -1;
+    for (size_t i = 0; i < client_count; i++) {
+        if (clients[i].state == ALIVE && clients[i].nick[0] == '\0') {
+            long long left = clients[i].arrived_ms + nick_wait * 1000 - monotonic_ms();
+            if (timeout < 0 || left < timeout)
+                timeout = left > 0 ? left : 0;
+            break;
+        }
+    }
+    if (poll(fds, nfds, (int)timeout) >= 0)
         return 1;
     if (errno != EINTR) {
-        fprintf(stderr, "%s: poll: %s\n", PROG, strerror(errno));
+        log_line(stderr, "%s: poll: %s\n", PROGRAM, strerror(errno));
         stop_requested = 1;
     }
     return 0;
@@ -248,7 +286,10 @@ static int wait_for_events(struct pollfd *fds, nfds_t nfds)
 
 /* Step 5, for clients[i]: send more of its queue if the kernel can take it (POLLOUT), read
  * what it sent (POLLIN). POLLHUP/POLLERR (the peer closed, the connection broke): recv()
- * tells us which, and still hands over any bytes that arrived before, so read anyway. */
+ * tells us which, and still hands over any bytes that arrived before, so read anyway.
+ * Fix 8: while the room is busy nobody is read (a broken connection is let go unread), and
+ * 1024 bytes at a time, so that one read adds at most 11 KB to anyone's queue (2-byte lines
+ * as "<NICK> x", 21 bytes each): a queue stays far below MAX_QUEUE while its reader reads. */
 static void serve_client(size_t i, short revents)
 {
     struct client *c = &clients[i];
@@ -262,9 +303,11 @@ static void serve_client(size_t i, short revents)
         client_left(c);
         return;
     }
-    if (revents & (POLLIN | POLLHUP | POLLERR)) {
-        char data[4096];
-        ssize_t n = recv(c->fd, data, sizeof data, 0);   /* Python: data = conn.recv(4096) */
+    if ((revents & (POLLHUP | POLLERR)) && room_busy)
+        client_left(c);
+    else if ((revents & (POLLIN | POLLHUP | POLLERR)) && !room_busy) {
+        char data[1024];
+        ssize_t n = recv(c->fd, data, sizeof data, 0);   /* Python: data = conn.recv(1024) */
         if (n > 0)
             handle_bytes(c, data, (size_t)n);
         else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
@@ -273,14 +316,28 @@ static void serve_client(size_t i, short revents)
 }
 
 /* Step 6: hand the kernel what it will take now and go on with room lists as queues drain;
- * then announce the departures enqueue() could only mark, and remove every client that is
- * no longer ALIVE, keeping the order of the others. Only ever called after the walk. */
+ * drop who holds the room up without reading (Fix 8) and close who has sent no nickname in
+ * time (Fix 10); then announce the departures enqueue() could only mark, and remove every
+ * client that is no longer ALIVE, keeping the order of the others. Only after the walk. */
 static void flush_and_remove(void)
 {
+    long long now = monotonic_ms();
     for (size_t i = 0; i < client_count; i++) {
         struct client *c = &clients[i];
         if (c->state == ALIVE && c->queue_len > 0 && flush_queue(c) < 0)
             client_left(c);
+        if (c->state == ALIVE && c->busy_since_ms != 0 && now - c->busy_since_ms >= NOT_READING_MS)
+            c->state = DROPPED; /* Fix 8: a second over BUSY_QUEUE: it is not reading */
+        if (c->state == ALIVE && c->nick[0] == '\0' && now - c->arrived_ms >= nick_wait * 1000) {
+            /* Fix 10: five silent connections kept every newcomer of "-m 5" out for as long
+             * as they stayed; now a slot without a nickname is held for -w SECONDS at most. */
+            char text[64];
+            snprintf(text, sizeof text, "* no nickname within %ld s, goodbye", nick_wait);
+            tell(c, text);
+            flush_queue(c);
+            c->state = LEFT;
+            log_line(stdout, "Closed %s: no nickname within %ld s\n", c->address, nick_wait);
+        }
         continue_listing(c);
     }
     /* Announcing queues lines for others, which may overflow and drop them too: repeat. */
@@ -296,7 +353,7 @@ static void flush_and_remove(void)
                 char text[MAX_NICK + 32];
                 snprintf(text, sizeof text, c->state == DROPPED ? "* %s dropped: not reading"
                                                                 : "* %s left", c->nick);
-                printf("%s\n", text);
+                log_line(stdout, "%s\n", text);
                 tell_room(c, text);
             }
         }
@@ -326,7 +383,7 @@ static void accept_newcomers(int server_socket)
         if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
             out_of_descriptors(server_socket); /* Fix 6: turn away, never exit */
         else if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            fprintf(stderr, "%s: accept: %s\n", PROG, strerror(errno));
+            log_line(stderr, "%s: accept: %s\n", PROGRAM, strerror(errno));
         if (fd < 0)
             return;
         /* Fix 1: non-blocking: a send() or recv() that would wait returns EAGAIN instead,
@@ -348,21 +405,22 @@ static void accept_newcomers(int server_socket)
         memset(c, 0, sizeof *c);
         c->fd = fd;
         c->arrival = ++arrivals;
+        c->arrived_ms = monotonic_ms();
         c->state = ALIVE;
         snprintf(c->address, sizeof c->address, "%s", address);
         tell(c, "* nickname? (1 to 16 letters, digits, _ or -)");
     }
 }
 
-/* Step 8, on SIGINT/SIGTERM: tell everyone, give the messages up to a second to leave,
- * close, free the room. */
+/* Step 8, on SIGINT/SIGTERM: tell everyone, give the messages half a second at most to
+ * leave (so the room ends well within a second of the signal, readers or not), close, free
+ * the room. */
 static void close_room(struct pollfd *fds)
 {
-    printf("* server closing\n");
+    log_line(stdout, "* server closing\n");
     for (size_t i = 0; i < client_count; i++)
         tell(&clients[i], "* server closing");
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    long long start = monotonic_ms();
     for (;;) {
         nfds_t n = 0;
         for (size_t i = 0; i < client_count; i++) {
@@ -373,12 +431,10 @@ static void close_room(struct pollfd *fds)
                     fds[n++] = (struct pollfd){.fd = clients[i].fd, .events = POLLOUT};
             }
         }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 +
-                          (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (n == 0 || elapsed_ms >= 1000)
+        long long elapsed_ms = monotonic_ms() - start;
+        if (n == 0 || elapsed_ms >= 500)
             break;
-        poll(fds, n, (int)(1000 - elapsed_ms));
+        poll(fds, n, (int)(500 - elapsed_ms));
     }
     for (size_t i = 0; i < client_count; i++) {
         close(clients[i].fd);
@@ -401,20 +457,28 @@ static void handle_bytes(struct client *c, const char *data, size_t len)
                 continue;
             }
             /* Fix 4: remove control bytes (ESC among them: "\e[2J" would clear the screen
-             * of everyone who sees it) and DEL; keep tab and everything from 0x20 up. */
-            char clean[MAX_LINE + 1];
+             * of everyone who sees it) and DEL; keep tab and printable ASCII. Fix 9: and the
+             * C1 controls, U+0080 to U+009F: in UTF-8 "\xc2\x9b" is CSI, which terminals
+             * obey like ESC [. Above 0x7f only well-formed UTF-8 text (utf8_sequence) is
+             * kept, so 中文 passes and a stray 0x9b (CSI to an 8-bit terminal) does not. */
+            char clean[MAX_LINE + 2];
             size_t n = 0;
             for (size_t k = 0; k < c->line_len; k++) {
-                unsigned char ch = (unsigned char)c->line[k];
-                if ((ch >= 0x20 && ch != 0x7f) || ch == '\t')
-                    clean[n++] = (char)ch;
+                const unsigned char *p = (const unsigned char *)c->line + k;
+                size_t keep = *p >= 0x80 ? utf8_sequence(p, c->line_len - k)
+                                         : (size_t)((*p >= 0x20 && *p != 0x7f) || *p == '\t');
+                memcpy(clean + n, p, keep);
+                n += keep;
+                k += keep > 1 ? keep - 1 : 0;
             }
             clean[n] = '\0';
             c->line_len = 0;
             handle_line(c, clean);
         } else if (c->discarding) {
             continue;
-        } else if (c->line_len == MAX_LINE) { /* 513th byte without a newline */
+        } else if (c->line_len == MAX_LINE + 1 || (c->line_len == MAX_LINE && byte != '\r')) {
+            /* The 513th byte without a newline. Fix 11: unless it is a CR, which may end the
+             * line (CRLF, as telnet and nc -C send): 512 + "\r\n" passes like 512 + "\n". */
             tell(c, "* line too long (at most 512 bytes)");
             c->line_len = 0;
             c->discarding = 1;
@@ -454,7 +518,7 @@ static void handle_line(struct client *c, const char *line)
         tell(c, text);
         start_listing(c);
         snprintf(text, sizeof text, "* %s joined", c->nick);
-        printf("%s (%s)\n", text, c->address);
+        log_line(stdout, "%s (%s)\n", text, c->address);
         tell_room(c, text);
         return;
     }
@@ -472,8 +536,9 @@ static void handle_line(struct client *c, const char *line)
  * fit one 64 KiB queue (3,700 nicknames of 16 letters make 66 KB), and dropping a reader as
  * "not reading" for a line the server itself made would be wrong. So the list is written
  * NAMES_PER_LINE names a line, every line but the last ending in ", ...", and only while
- * the queue is under half full: continue_listing() writes more as it drains (step 6). A
- * list shows who was in the room when it was asked for, less whoever has left since. */
+ * the queue is under half of BUSY_QUEUE (so the list alone never holds the room up: Fix 8):
+ * continue_listing() writes more as it drains (step 6). A list shows who was in the room
+ * when it was asked for, less whoever has left since. */
 static void start_listing(struct client *c)
 {
     if (c->list_from != 0) { /* a list is still on its way: send another after it */
@@ -502,7 +567,7 @@ static size_t first_arrived_since(unsigned long arrival)
 
 static void continue_listing(struct client *c)
 {
-    while (c->list_from != 0 && c->state == ALIVE && c->queue_len < MAX_QUEUE / 2) {
+    while (c->list_from != 0 && c->state == ALIVE && c->queue_len < BUSY_QUEUE / 2) {
         char line[64 + NAMES_PER_LINE * (MAX_NICK + 2)];
         size_t used = 0;
         int names = 0;
@@ -563,7 +628,8 @@ static void tell_room(const struct client *except, const char *text)
 
 /* Queue len bytes for c. Fix 1: if the queue would pass MAX_QUEUE even after handing the
  * kernel all it will take, c is not reading: mark it DROPPED (announced in step 6). Never
- * blocks: a blocking send() to a member who stopped reading would stall the whole room. */
+ * blocks: a blocking send() to a member who stopped reading would stall the whole room.
+ * (Since Fix 8 a reader's queue stops near BUSY_QUEUE: MAX_QUEUE only bounds memory.) */
 static void enqueue(struct client *c, const char *data, size_t len)
 {
     if (c->state != ALIVE)
@@ -592,6 +658,11 @@ static void enqueue(struct client *c, const char *data, size_t len)
     }
     memcpy(c->queue + c->queue_len, data, len);
     c->queue_len += len;
+    if (c->queue_len >= BUSY_QUEUE) { /* Fix 8: the room waits for c now (see step 3) */
+        room_busy = 1;
+        if (c->busy_since_ms == 0)
+            c->busy_since_ms = monotonic_ms();
+    }
 }
 
 /* Send what the kernel will take of c's queue right now, without waiting. Returns 0, or -1
@@ -613,6 +684,8 @@ static int flush_queue(struct client *c)
         memmove(c->queue, c->queue + sent, c->queue_len - sent);
         c->queue_len -= sent;
     }
+    if (c->queue_len < BUSY_QUEUE)
+        c->busy_since_ms = 0; /* Fix 8: it reads */
     return 0;
 }
 
@@ -626,7 +699,7 @@ static void client_left(struct client *c)
     if (c->nick[0] != '\0') {
         char text[MAX_NICK + 16];
         snprintf(text, sizeof text, "* %s left", c->nick);
-        printf("%s\n", text);
+        log_line(stdout, "%s\n", text);
         tell_room(c, text);
     }
 }
@@ -644,7 +717,7 @@ static void turn_away(int fd, const char *address)
     (void)ignored; /* best effort: it fits in any socket buffer */
     shutdown(fd, SHUT_WR);
     close(fd);
-    printf("Room full: turned away %s\n", address);
+    log_line(stdout, "Room full: turned away %s\n", address);
 }
 
 /* Fix 6: accept() failed for want of a descriptor (EMFILE: this process's limit, reached when
@@ -668,7 +741,7 @@ static void out_of_descriptors(int server_socket)
                     (now.tv_nsec - last_said.tv_nsec) / 1000000;
     int descriptors = saved_errno == EMFILE || saved_errno == ENFILE;
     if (last_said.tv_sec == 0 || since_ms >= 1000) {
-        fprintf(stderr, "%s: accept: %s (%s; said at most once a second)\n", PROG,
+        log_line(stderr, "%s: accept: %s (%s; said at most once a second)\n", PROGRAM,
                 strerror(saved_errno),
                 descriptors ? "turning newcomers away" : "not accepting for 100 ms");
         last_said = now;
@@ -707,7 +780,9 @@ static int listening_paused(void)
            (now.tv_sec == paused_until.tv_sec && now.tv_nsec < paused_until.tv_nsec);
 }
 
-/* A nickname is 1 to 16 letters, digits, '_' or '-'. */
+/* ---- begin canonical: valid_nick ---- */
+/* A nickname is 1 to MAX_NICK (16) letters, digits, '_' or '-': the client checks before it
+ * connects, the server when a newcomer sends one. */
 static int valid_nick(const char *nick)
 {
     size_t len = strlen(nick);
@@ -721,39 +796,42 @@ static int valid_nick(const char *nick)
     }
     return 1;
 }
+/* ---- end canonical: valid_nick ---- */
 
 /* ---- Plumbing: read after the lesson ---- */
 
-/* Options first, then the operand (a plain getopt loop; "+": stop at the first operand). */
-static const char *parse_arguments(int argc, char *argv[])
+/* Options first, then the operand (a plain getopt loop; "+": stop at the first operand).
+ * Returns the port. */
+static long parse_arguments(int argc, char *argv[])
 {
     int opt;
     long max = DEFAULT_MAX_CLIENTS;
     opterr = 0; /* we print our own messages */
-    while ((opt = next_option(argc, argv, "+hm:")) != -1) {
+    while ((opt = next_option(argc, argv, "+hm:w:")) != -1) {
         if (opt == 'h') {
             printf("%s\n%s\n", USAGE, DESCRIPTION);
             exit(0);
         }
-        if (opt == 'm' && (max = parse_number(optarg, 1, MAX_MAX_CLIENTS)) < 0)
-            usage_error("bad max clients '%s': expected a number from 1 to %d", optarg,
-                        MAX_MAX_CLIENTS);
-        if (opt == '?' && optopt == 'm')
-            usage_error("option '-m' needs a value (try '%s -h')", PROG);
+        if (opt == 'm')
+            max = number_argument(optarg, "max clients", 1, MAX_MAX_CLIENTS);
+        if (opt == 'w')
+            nick_wait = number_argument(optarg, "nickname wait", 1, MAX_NICK_WAIT);
+        if (opt == '?' && (optopt == 'm' || optopt == 'w'))
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         if (opt == '?')
-            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROG);
+            usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
     }
     if (argc - optind > 1)
-        usage_error("too many operands (try '%s -h')", PROG);
+        usage_error("too many operands (try '%s -h')", PROGRAM);
     max_clients = (size_t)max;
     const char *port_text = optind < argc ? argv[optind] : DEFAULT_PORT;
-    if (parse_number(port_text, 0, 65535) < 0)
-        usage_error("bad port '%s': expected a number from 0 to 65535", port_text);
-    return port_text;
+    return number_argument(port_text, "port", 0, 65535);
 }
 
-/* getopt, plus: "--help" is -h, any other "--word" is an unknown option, and "-1" (a minus
- * and a digit) is an operand, so that it is reported as a bad port. */
+/* ---- begin canonical: next_option ---- */
+/* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
+ * an argument like "-1" (a minus and a digit) ends the options, so that it is read as an
+ * operand (a bad port, say) rather than as an unknown option. */
 static int next_option(int argc, char *argv[], const char *options)
 {
     if (optind >= argc)
@@ -766,86 +844,234 @@ static int next_option(int argc, char *argv[], const char *options)
         return 'h';
     }
     if (arg[0] == '-' && arg[1] == '-' && arg[2] != '\0')
-        usage_error("unknown option '%s' (try '%s -h')", arg, PROG);
-    return getopt(argc, argv, options);
+        usage_error("unknown option '%s' (try '%s -h')", arg, PROGRAM);
+    return getopt(argc, argv, options); /* "+" first in OPTIONS: stop at the first operand */
 }
+/* ---- end canonical: next_option ---- */
 
-/* A number from low to high, in decimal digits only (no sign, no space, no "0x"), or -1. */
-static long parse_number(const char *text, long low, long high)
+/* ---- begin canonical: parse_number ---- */
+/* TEXT as a decimal number from MIN (0 or more) to MAX, or -1. Digits only: strtol would
+ * also take " 80", "+80" and "-0", which no one means; the check before each digit keeps
+ * even "99999999999999999999" from overflowing (MAX stays far below LONG_MAX / 10). */
+static long parse_number(const char *text, long min, long max)
 {
-    size_t digits = strspn(text, "0123456789");
-    if (digits == 0 || digits > 9 || text[digits] != '\0')
+    long value = 0;
+    if (*text == '\0')
         return -1;
-    long value = strtol(text, NULL, 10);
-    return value >= low && value <= high ? value : -1;
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || value > max)
+            return -1;
+        value = value * 10 + (*text - '0');
+    }
+    return value >= min && value <= max ? value : -1;
 }
+/* ---- end canonical: parse_number ---- */
 
-/* Print "chatroom_server: " and the message on stderr (a mistake on the command line);
- * exit 2. */
+/* ---- begin canonical: number_argument ---- */
+/* A number on the command line: TEXT as parse_number reads it, or a usage error naming
+ * WHAT: "bad port '80x': expected a number from 0 to 65535", exit 2. */
+static long number_argument(const char *text, const char *what, long min, long max)
+{
+    long value = parse_number(text, min, max);
+    if (value < 0)
+        usage_error("bad %s '%s': expected a number from %ld to %ld", what, text, min, max);
+    return value;
+}
+/* ---- end canonical: number_argument ---- */
+
+/* ---- begin canonical: ensure_standard_descriptors ---- */
+/* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
+ * would get its first socket there, and printf or perror would write our own console output
+ * into the connection. Each closed one becomes /dev/null (open takes the lowest free
+ * number: that one). Called first in main; exit 1 if /dev/null cannot be opened. */
+static void ensure_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue; /* open */
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            fprintf(stderr, "%s: open /dev/null: %s\n", PROGRAM, strerror(errno));
+            exit(1);
+        }
+    }
+}
+/* ---- end canonical: ensure_standard_descriptors ---- */
+
+/* ---- begin canonical: usage_error ---- */
+/* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
+ * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
+ * each of those goes through print_operand (escaped, at most 64 characters): a newline in
+ * it cannot break the line, an ESC cannot reach the terminal, a 100 KB operand is not
+ * echoed whole. */
 _Noreturn static void usage_error(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "%s: ", PROG);
-    vfprintf(stderr, format, arguments);
+    fprintf(stderr, "%s: ", PROGRAM);
+    for (const char *f = format; *f != '\0'; f++) {
+        if (f[0] != '%' || f[1] == '\0') {
+            fputc(*f, stderr);
+            continue;
+        }
+        f++;
+        if (*f == 's') {
+            const char *text = va_arg(arguments, const char *);
+            print_operand(text, strlen(text));
+        } else if (*f == 'c') {
+            char c = (char)va_arg(arguments, int);
+            print_operand(&c, 1);
+        } else if (*f == 'd') {
+            fprintf(stderr, "%d", va_arg(arguments, int));
+        } else if (*f == 'l' && f[1] == 'd') {
+            fprintf(stderr, "%ld", va_arg(arguments, long));
+            f++;
+        } else if (*f == 'g') {
+            fprintf(stderr, "%g", va_arg(arguments, double));
+        } else {
+            fputc(*f, stderr); /* "%%" */
+        }
+    }
     fputc('\n', stderr);
     va_end(arguments);
     exit(2);
 }
+/* ---- end canonical: usage_error ---- */
 
-/* Print "chatroom_server: CALL ADDRESS: reason" (a failure at run time) and exit 1. */
-_Noreturn static void fail(const char *call, const char *address)
+/* ---- begin canonical: print_operand ---- */
+/* What the user typed (an operand, an option, a host) on stderr, by escape_character's
+ * rule, at most its first 64 characters, then "..." if there are more. */
+static void print_operand(const void *text, size_t length)
+{
+    const unsigned char *next = text;
+    char piece[5];
+    for (int shown = 0; length > 0; shown++) {
+        if (shown == 64) {
+            fputs("...", stderr);
+            return;
+        }
+        size_t n = escape_character(next, length, piece);
+        fputs(piece, stderr);
+        next += n;
+        length -= n;
+    }
+}
+/* ---- end canonical: print_operand ---- */
+
+/* ---- begin canonical: escape_character ---- */
+/* The one rule by which every program here shows what a peer or an argument puts on a
+ * terminal: the character at S (LENGTH bytes, 1 or more) as the string PIECE. Printable
+ * ASCII and well-formed UTF-8 text (你好: utf8_sequence) as they are; a backslash doubled;
+ * tab, CR and LF as \t \r \n; every other byte as \xHH: the other C0 controls (NUL, BEL,
+ * ESC...), DEL, the C1 controls U+0080..U+009F (\xc2\x9b is CSI), and bytes that are not
+ * UTF-8 (invalid, overlong, cut short, surrogates). So a peer cannot clear, retitle or move
+ * the terminal, nor break a line, and a line that starts with NUL shows \x00, not nothing.
+ * Returns how many bytes of S the character took (1 to 4). */
+static size_t escape_character(const unsigned char *s, size_t length, char piece[5])
+{
+    size_t n = utf8_sequence(s, length);
+    if (n > 0) {
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        return n;
+    }
+    if (s[0] == '\\')
+        snprintf(piece, 5, "\\\\");
+    else if (s[0] == '\t')
+        snprintf(piece, 5, "\\t");
+    else if (s[0] == '\r')
+        snprintf(piece, 5, "\\r");
+    else if (s[0] == '\n')
+        snprintf(piece, 5, "\\n");
+    else if (s[0] >= 0x20 && s[0] < 0x7f)
+        snprintf(piece, 5, "%c", s[0]);
+    else
+        snprintf(piece, 5, "\\x%02x", s[0]);
+    return 1;
+}
+/* ---- end canonical: escape_character ---- */
+
+/* ---- begin canonical: fail ---- */
+/* A call failed at run time: "PROGRAM: CALL WHERE: reason" on stderr, the reason from errno,
+ * WHERE (an address, a port, a path) left out when it is NULL or ""; exit 1. */
+_Noreturn static void fail(const char *call, const char *where)
 {
     const char *reason = strerror(errno);
-    if (address != NULL)
-        fprintf(stderr, "%s: %s %s: %s\n", PROG, call, address, reason);
+    if (where != NULL && where[0] != '\0')
+        fprintf(stderr, "%s: %s %s: %s\n", PROGRAM, call, where, reason);
     else
-        fprintf(stderr, "%s: %s: %s\n", PROG, call, reason);
+        fprintf(stderr, "%s: %s: %s\n", PROGRAM, call, reason);
     exit(1);
 }
+/* ---- end canonical: fail ---- */
 
-/* Every client is a descriptor. The soft limit on open files (ulimit -n) is often 1024
- * (256 on macOS): raise it towards what max_clients needs, up to the hard limit (the
- * ceiling an ordinary user may raise it to). If that is still too few, lower max_clients
+/* ---- begin canonical: raise_descriptor_limit ---- */
+/* Every connection is a descriptor, and the soft limit on open files (ulimit -n) is often
+ * 1024, 256 on macOS: raise it towards WANTED (RLIM_INFINITY: as far as it goes), up to the
+ * hard limit, the ceiling an ordinary user may raise it to. macOS refuses more than its
+ * OPEN_MAX, 10240, even under a higher hard limit: then 10240. Returns the soft limit now in
+ * force (RLIM_INFINITY: none, or unknown). */
+static rlim_t raise_descriptor_limit(rlim_t wanted)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return RLIM_INFINITY;
+    rlim_t had = limit.rlim_cur;
+    limit.rlim_cur = wanted < limit.rlim_max ? wanted : limit.rlim_max;
+    if (limit.rlim_cur <= had)
+        return had;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        return limit.rlim_cur;
+    if (limit.rlim_cur > 10240 && had < 10240) {
+        limit.rlim_cur = 10240;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+            return limit.rlim_cur;
+    }
+    return had; /* best effort: what we had still holds */
+}
+/* ---- end canonical: raise_descriptor_limit ---- */
+
+/* Every client is a descriptor: raise the limit on open files (ulimit -n) towards what
+ * max_clients needs (raise_descriptor_limit). If that is still too few, lower max_clients
  * to fit, so that the excess is told "* room full" rather than left waiting, and say so
  * in note (printed after "Listening on port N"). */
 static void fit_descriptor_limit(char *note, size_t size)
 {
-    struct rlimit limit;
     rlim_t needed = (rlim_t)max_clients + KEPT_DESCRIPTORS;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed)
+    rlim_t limit = raise_descriptor_limit(needed);
+    if (limit >= needed)
         return;
-    limit.rlim_cur = limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed
-                         ? limit.rlim_max : needed;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
-        getrlimit(RLIMIT_NOFILE, &limit); /* keep what we had */
-    if (limit.rlim_cur >= needed)
-        return;
-    size_t fit = limit.rlim_cur > KEPT_DESCRIPTORS + 1 ? (size_t)limit.rlim_cur - KEPT_DESCRIPTORS
-                                                      : 1;
+    size_t fit = limit > KEPT_DESCRIPTORS + 1 ? (size_t)limit - KEPT_DESCRIPTORS : 1;
     snprintf(note, size, "Room limit %lu, not %lu: the open file limit is %lu (ulimit -n)\n",
-             (unsigned long)fit, (unsigned long)max_clients, (unsigned long)limit.rlim_cur);
+             (unsigned long)fit, (unsigned long)max_clients, (unsigned long)limit);
     max_clients = fit;
 }
 
-static void on_stop_signal(int signal_number)
+/* ---- begin canonical: set_up_signals ---- */
+/* The SIGINT/SIGTERM handler: it only sets a flag, all a handler may safely do. */
+static void on_signal(int signal_number)
 {
     (void)signal_number;
     stop_requested = 1;
 }
 
-/* SIGINT/SIGTERM set a flag. No SA_RESTART: poll() returns EINTR and the loop sees it. */
-static void catch_stop_signals(void)
+/* Catch SIGINT and SIGTERM with on_signal. Without SA_RESTART, the blocking call a signal
+ * interrupts (accept, recv, poll, a read of stdin) returns -1 with errno EINTR, and the
+ * loop around it sees stop_requested. */
+static void set_up_signals(void)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = on_stop_signal;
+    action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART */
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
 }
+/* ---- end canonical: set_up_signals ---- */
 
-/* Fill in the wildcard address ("" in Python: every address of this machine) at port. */
+/* ---- begin canonical: any_address ---- */
+/* Fill in the wildcard address ("" in Python: every address of this machine) at PORT, for
+ * FAMILY (AF_INET6 or AF_INET); returns its length, for bind. */
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port)
 {
     memset(address, 0, sizeof *address);
@@ -862,7 +1088,9 @@ static socklen_t any_address(struct sockaddr_storage *address, int family, int p
     a4->sin_port = htons((unsigned short)port);
     return sizeof *a4;
 }
+/* ---- end canonical: any_address ---- */
 
+/* ---- begin canonical: bound_port ---- */
 /* The port a bound socket really has (the one the OS picked, for port 0).
  * Python: s.getsockname()[1] */
 static int bound_port(int fd)
@@ -875,15 +1103,20 @@ static int bound_port(int fd)
         return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
     return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
+/* ---- end canonical: bound_port ---- */
 
-/* Show an address as "<address> port <port>", numeric; "::ffff:1.2.3.4" is shown as 1.2.3.4. */
+/* ---- begin canonical: format_address ---- */
+/* A socket address as "127.0.0.1 port 51528" or "::1 port 40222", numeric (no DNS), like
+ * Python's ('127.0.0.1', 51528). An IPv4 peer of an IPv6 socket appears IPv4-mapped,
+ * "::ffff:127.0.0.1" (no other ':' after the prefix): shown as 127.0.0.1, as people write it. */
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size)
 {
     char host[128], port[16]; /* numeric: an IPv6 address with a scope name fits */
-    if (getnameinfo(address, length, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(out, size, "(unknown address)");
+    int rc = getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(out, size, "(unknown address: %s)", gai_strerror(rc));
         return;
     }
     const char *shown = host;
@@ -891,3 +1124,70 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
         shown = host + 7;
     snprintf(out, size, "%s port %s", shown, port);
 }
+/* ---- end canonical: format_address ---- */
+
+/* Fix 12: one line of the log (or two: the first line and the limit note) on STREAM, written
+ * only if it can be written now: "chatroom_server | sleep 300" fills the pipe after 64 KiB,
+ * and a plain printf then blocked the whole room in write() (and a signal could not end it).
+ * poll() says whether the stream takes more; a pipe with room for one more write of up to
+ * 4 KiB takes it whole. A line that cannot go is counted, and the count goes out before the
+ * next line that can. One write() per call: no stdio buffer keeps half a line for later. */
+static void log_line(FILE *stream, const char *format, ...)
+{
+    static unsigned long unwritten;
+    char text[768];
+    int used = 0;
+    struct pollfd out = {.fd = fileno(stream), .events = POLLOUT, .revents = 0};
+    if (poll(&out, 1, 0) != 1 || !(out.revents & POLLOUT)) {
+        unwritten++;
+        return;
+    }
+    if (unwritten > 0)
+        used = snprintf(text, sizeof text, "(%lu log lines not written: the output was full)\n",
+                        unwritten);
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(text + used, sizeof text - (size_t)used, format, arguments);
+    va_end(arguments);
+    if (write(out.fd, text, strlen(text)) < 0) {
+        unwritten++;
+        return;
+    }
+    unwritten = 0;
+}
+
+/* Now, in milliseconds, on a clock that only goes forward (not the time of day, which may
+ * jump): for timeouts. */
+static long long monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* ---- begin canonical: utf8_sequence ---- */
+/* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t length)
+{
+    size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
+    unsigned char low = 0x80, high = 0xbf;
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || length < need)
+        return 0;
+    if (s[0] == 0xc2 || s[0] == 0xe0)
+        low = 0xa0;
+    else if (s[0] == 0xf0)
+        low = 0x90;
+    else if (s[0] == 0xed)
+        high = 0x9f;
+    else if (s[0] == 0xf4)
+        high = 0x8f;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (i = 2; i < need; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return need;
+}
+/* ---- end canonical: utf8_sequence ---- */

@@ -997,6 +997,38 @@ client left"
 Server: hi\x1b[2J\x07'
 }
 
+# Issue 21: a program started with stdout closed (`>&-`) gets its first socket as descriptor
+# 1. Version 1's printf then writes into the connection; version 2 opens /dev/null on any
+# closed descriptor of 0, 1 and 2 before its first socket (ensure_standard_descriptors).
+@test "fix 6 (tcp_client), fix 9 (tcp_client_loop): started with stdout closed (>&-), the _basic clients send their prompts and output to the server; tcp_client and tcp_client_loop send only the messages" {
+  start_peer echo
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<$'hi\nexit'
+  wait_for_count "$SERVER_LOG" '^client left$' 2 "$T"
+  run cat "$SERVER_LOG"
+  assert_output_matches "^got b.*The data of the receiving server is: Hello, server"
+  assert_output_matches "^got b'Please enter the data to send:"
+  start_peer echo
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$CLIENT" 127.0.0.1 "$SERVER_PORT" hello
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<$'hi\nexit'
+  peer_heard_from 2 "got b'hello'
+client left
+got b'hi'
+client left"
+}
+
+# Issue 21 and 22: the one escape rule of every program that shows a peer's bytes (the
+# canonical escape_character): UTF-8 text as text; controls, C1, and what is not UTF-8 escaped.
+@test "both clients show 你好 as text and escape a leading NUL, a C1 CSI (\\xc2\\x9b), ESC, a stray byte, an overlong form, a surrogate and a cut sequence" {
+  start_peer bytes 00e4bda0e5a5bd20c29b324a201b5b324a20ff20c0af20eda08020e4bd
+  local shown='\x00你好 \xc2\x9b2J \x1b[2J \xff \xc0\xaf \xed\xa0\x80 \xe4\xbd'
+  run -0 timeout "$T" "$CLIENT" 127.0.0.1 "$SERVER_PORT" hi
+  assert_equal "As text: $shown" "${lines[3]}"
+  run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<$'hi\nexit'
+  assert_output "Connected to server
+Server: $shown"
+}
+
 # ==== wire_ladder (issue 23)
 # wire_ladder watches the loopback interface with a packet socket, which needs root or
 # CAP_NET_RAW: without either these tests skip, saying so (CI runs as root), except the
@@ -1101,6 +1133,9 @@ THE_RUNGS='-> SYN seq 0
   assert_equal "$n segments drawn, 0 odd frames skipped (interrupted)" "${lines[-1]}" "the count"
 
   # ::1: tcp_client_loop's line goes bare; after exit the client's FIN comes first.
+  # (A log of its own: in the first one, the old "Watching" line could be read before the
+  # new wire_ladder has emptied the file, and the client would talk before it watches.)
+  log="$BATS_TEST_TMPDIR/wire6.log"
   start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
   start_bg "$log" "$WIRE" -c 40 -t "$T" "$SERVER_PORT"
   wait_for_line "$log" '^Watching' "$T" "$BG_PID"
@@ -1134,6 +1169,7 @@ print("Listening on port %d" % s.getsockname()[1], flush=True)
 while True:
     print("got %r" % s.recv(2048), flush=True)'
   for host in 127.0.0.1 ::1; do
+    log="$BATS_TEST_TMPDIR/wire-$host.log" # (one each: see the test above)
     start_bg "$log" "$WIRE" -c 2 -t "$T" "$SERVER_PORT"
     wait_for_line "$log" '^Watching' "$T" "$BG_PID"
     # One UDP socket (bash's /dev/udp), two writes: two datagrams from one port.

@@ -120,6 +120,15 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
   assert_output_matches '^clients 3, lines 5, replies 15, errors 0, '
 }
 
+# Issues 21 and 22: the one escape rule (the canonical escape_character) in mt_server's log.
+@test "mt_server logs 你好 as text, and a leading NUL, a C1 CSI (\\xc2\\x9b), ESC and a stray byte escaped" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
+  run -0 timeout "$T" bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "\0你好 \302\2332J \033[2J \377\n" >&3
+    head -n 1 <&3 >/dev/null' "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] \\x00你好 \\xc2\\x9b2J \\x1b\[2J \\xff$' "$T"
+}
+
 @test "three clients typing in turns each get only their own replies, at the same time" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
   start_line_client alice "$SERVER_PORT" 7
@@ -130,11 +139,11 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
   say 9 carol "carol 1"
   say 8 bob "bob 2"
   say 7 alice "alice 2"
-  # The README's "watch the threads" (Linux): 4 now (ThreadSanitizer adds one of its own),
-  # and 3 fewer once the clients have left.
+  # The README's "watch the threads" (Linux): 5 now, main, the log's writer and the three
+  # clients' (ThreadSanitizer adds one of its own), and 3 fewer once the clients have left.
   local threads=
   [[ -r /proc/$SERVER_PID/status ]] && threads=$(sed -n 's/^Threads:\t//p' "/proc/$SERVER_PID/status")
-  [[ -z $threads || $threads == 4 || ($threads == 5 && -n ${TSAN_OPTIONS:-}) ]] || { echo "Threads: $threads"; false; }
+  [[ -z $threads || $threads == 5 || ($threads == 6 && -n ${TSAN_OPTIONS:-}) ]] || { echo "Threads: $threads"; false; }
   exec 7>&- 8>&- 9>&-
   wait_for_count "$SERVER_LOG" '^Client offline: ' 3 "$T"
   if [[ -n $threads ]]; then # (a thread ends just after its last line)
@@ -610,7 +619,13 @@ exit_status_of() {
 @test "fix 1: a client that leaves before its replies kills mt_server_basic (SIGPIPE, exit 141); mt_server goes on serving" {
   [[ -n $(command -v "$PYTHON3") ]] || skip "python3 not installed"
   start_server "$BATS_TEST_TMPDIR/basic.log" "$BASIC" 0
+  # Stopped while the client sends and leaves, the server answers only once all of it and
+  # the FIN are queued: its first reply meets a closed socket, whose reset makes a later
+  # send raise SIGPIPE. (Running, it may read everything before the client has left: then
+  # it sees the end, and nothing fails; measured 1 run in 6.)
+  kill -STOP "$SERVER_PID"
   run -0 timeout "$T" "$PYTHON3" -c "$LEAVE_EARLY" "$SERVER_PORT"
+  kill -CONT "$SERVER_PID"
   exit_status_of "$SERVER_PID"
   assert_equal 141 "$CODE" "mt_server_basic's exit status (128 + SIGPIPE)"
 
@@ -710,4 +725,122 @@ $OK ho"
   assert_equal 0 "$CODE" "mt_server's exit status"
   assert_equal "Served 1 client" "$(tail -n 1 "$SERVER_LOG")" "mt_server's last line"
   exec 8>&-
+}
+
+# ==== fixes: round two (issue 21)
+
+# start_unread_stdout CMD [ARGS...]: start the server CMD with its stdout into a pipe, and a
+# `cat` at the other end copying it to a log; `kill -STOP "$READER_PID"` then stops the
+# reading, as Ctrl-Z does to the `less` of `mt_server | less`: nobody reads the pipe, and once
+# its 64 KiB are full, a write to it waits. Sets SERVER_PID, SERVER_PORT, SERVER_LOG (what the
+# cat copied) and READER_PID; stderr goes to $SERVER_LOG.err.
+start_unread_stdout() {
+  UNREAD=$((${UNREAD:-0} + 1))
+  local fifo=$BATS_TEST_TMPDIR/stdout.$UNREAD.fifo
+  SERVER_LOG=$BATS_TEST_TMPDIR/stdout.$UNREAD.log
+  mkfifo "$fifo"
+  start_bg_from "$fifo" "$SERVER_LOG" cat
+  READER_PID=$BG_PID
+  start_bg "$SERVER_LOG.err" bash -c 'exec "$@" >"$0"' "$fifo" "$@"
+  SERVER_PID=$BG_PID
+  wait_for_line "$SERVER_LOG" 'port [0-9]+$' "$READY_SECONDS" "$SERVER_PID" || return 1
+  [[ $(head -n 1 "$SERVER_LOG") =~ port\ ([0-9]+)$ ]] && SERVER_PORT=${BASH_REMATCH[1]}
+}
+
+@test "fix 9: stdout a pipe nobody reads: mt_server_basic stops answering; mt_server answers on, counts the lines left out, and SIGTERM ends it within a second" {
+  # mt_server_basic prints each message whole (-s 1000: about 1 KiB a line), so 64 messages
+  # fill the pipe; its thread then waits in printf, holding stdout's lock, and the client's
+  # 65th line is never answered.
+  start_unread_stdout "$BASIC" 0
+  kill -STOP "$READER_PID"
+  run -124 timeout 0.3 "$LOAD" -c 1 -n 200 -s 1000 127.0.0.1 "$SERVER_PORT"
+  kill -CONT "$READER_PID"
+
+  # mt_server logs about 105 bytes a message: 1,600 of them, 168 KB, fill the pipe and its
+  # 64 KiB queue. (Before this fix it stopped the same way, and SIGTERM could not end it:
+  # main waited for stdout's lock.) ThreadSanitizer pauses a second at exit while a thread
+  # runs, here the log's, still waiting for the pipe: not for this run.
+  TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}atexit_sleep_ms=0" start_unread_stdout "$MT" 0
+  kill -STOP "$READER_PID"
+  run -0 timeout "$T" "$LOAD" -c 1 -n 1600 -s 200 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 1, lines 1600, replies 1600, errors 0, '
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"still there?"
+  assert_line "$OK still there?"
+  # Read again: the queued lines come out, then how many were left out.
+  kill -CONT "$READER_PID"
+  wait_for_line "$SERVER_LOG" '^\([0-9]+ log lines left out: stdout was full\)$' "$T" "$SERVER_PID"
+  # Full again, then SIGTERM: exit 0 within a second (its last lines are lost).
+  kill -STOP "$READER_PID"
+  run -0 timeout "$T" "$LOAD" -c 1 -n 1600 -s 200 127.0.0.1 "$SERVER_PORT"
+  kill -TERM "$SERVER_PID"
+  CODE=0
+  wait_for_exit "$SERVER_PID" 1 || CODE=$?
+  assert_equal 0 "$CODE" "mt_server's exit status, within a second of SIGTERM"
+  kill -CONT "$READER_PID"
+  run -1 grep -v '^$' "$SERVER_LOG.err" # (nothing on stderr)
+}
+
+@test "fix 10: mt_server_basic has no client limit for silent clients to fill; mt_server -m 3: three silent clients fill it ('server busy'), and -w 1 hangs up on them" {
+  # Version 1 gives every client a thread for ever, silent or not (until descriptors run
+  # out: fixes 2, 3): no limit to fill. The failure is version 2's, with fix 2's limit, as
+  # issue 21 measured it before this fix: `mt_server -m 3` and three connections that send
+  # nothing, and every later client got "server busy" for as long as they stayed.
+  start_server "$BATS_TEST_TMPDIR/mt.log" "$MT" -m 3 -w 1 0
+  exec 7<>"/dev/tcp/127.0.0.1/$SERVER_PORT" 8<>"/dev/tcp/127.0.0.1/$SERVER_PORT" \
+    9<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+  wait_for_count "$SERVER_LOG" '^Client online: ' 3 "$T"
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"let me in"
+  assert_line "server busy"
+  # After 1 s of silence each is told why and hung up on (the end of the connection follows).
+  local fd reply
+  for fd in 7 8 9; do
+    IFS= read -r -t "$T" reply <&"$fd" || true
+    assert_equal "hung up: silent for 1 s" "$reply" "silent client on fd $fd"
+    ! IFS= read -r -t "$T" reply <&"$fd" || { echo "more after the hang-up: $reply" >&2; false; }
+  done
+  exec 7>&- 8>&- 9>&-
+  count_lines "$SERVER_LOG" '^Client silent for 1 s, hung up: 127\.0\.0\.1 port [0-9]+$'
+  assert_equal 3 "$LINE_COUNT" "silent clients hung up on"
+  wait_for_count "$SERVER_LOG" '^Client offline: ' 3 "$T"
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"let me in"
+  assert_line "$OK let me in"
+}
+
+# limit_address_space PID: let PID's address space grow by 1 MiB at most (prlimit --as): room
+# for a few thread stacks more, then pthread_create fails (EAGAIN: no memory for a stack),
+# while a client's 2 KiB and a descriptor still fit. Fails for a sanitizer build: it maps
+# terabytes of shadow memory, and its own allocations would fail under such a limit.
+limit_address_space() {
+  local size
+  size=$(sed -n 's/^VmSize:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status")
+  [[ -n $size ]] && ((size < 16 * 1024 * 1024)) || return 1
+  prlimit --pid "$1" --as=$(((size + 1024) * 1024))
+}
+
+@test "fix 11: pthread_create failing (address space limited): mt_server_basic exits 1 at the first; mt_server turns the clients away and says so once a second, not once per client" {
+  command -v prlimit >/dev/null && [[ -r /proc/self/status ]] || skip "needs Linux's /proc and prlimit (util-linux)"
+  # A limit on threads (ulimit -u) does not hold for root; one on the address space does,
+  # set on the running server, so the test's other processes are not limited.
+  start_server "$BATS_TEST_TMPDIR/basic.log" "$BASIC" 0
+  limit_address_space "$SERVER_PID" || skip "a sanitizer build cannot run under an address-space limit"
+  run timeout "$T" "$LOAD" -c 20 -n 1 127.0.0.1 "$SERVER_PORT"
+  exit_status_of "$SERVER_PID"
+  assert_equal 1 "$CODE" "mt_server_basic's exit status"
+  file_has_line "$SERVER_LOG" '^pthread_create: ' || { cat "$SERVER_LOG" >&2; return 1; }
+
+  # Before this fix, mt_server said one line per client turned away: 97 for these 100.
+  start_server "$BATS_TEST_TMPDIR/mt.log" "$MT" -q 0
+  limit_address_space "$SERVER_PID"
+  now_ms
+  local started=$NOW_MS
+  run -0 timeout "$T" "$LOAD" -c 100 -n 1 127.0.0.1 "$SERVER_PORT"
+  assert_output_matches '^clients 100, lines 1, replies 100, errors 0, ' # (answers or 'server busy')
+  count_lines "$SERVER_LOG" '^Server busy, turned away: '
+  ((LINE_COUNT > 0)) || { cat "$SERVER_LOG" >&2; return 1; }
+  count_lines "$SERVER_LOG" "^mt_server: pthread_create: .* \\(newcomers are told 'server busy'; said at most once a second\\)$"
+  now_ms
+  local most=$((1 + (NOW_MS - started) / 1000))
+  ((LINE_COUNT >= 1 && LINE_COUNT <= most)) ||
+    { echo "pthread_create lines on stderr: $LINE_COUNT, expected 1 to $most" >&2; return 1; }
+  alive "$SERVER_PID" || { echo "mt_server is gone" >&2; return 1; }
 }

@@ -90,6 +90,15 @@ exit status: $status"
     "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")"
 }
 
+# Issues 21 and 22: the one escape rule (the canonical escape_character) for a datagram.
+@test "udp_receiver shows 你好 as text, and a leading NUL, a C1 CSI (\\xc2\\x9b), ESC and a stray byte escaped" {
+  start_receiver -n 1
+  printf '\0你好 \xc2\x9b2J \e[2J \xff' >"/dev/udp/127.0.0.1/$SERVER_PORT"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal '(19 bytes): \x00你好 \xc2\x9b2J \x1b[2J \xff' \
+    "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")"
+}
+
 @test "several udp_senders at once: every datagram arrives once" {
   start_receiver -n 40
   local k i pids=() messages

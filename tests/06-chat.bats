@@ -129,6 +129,14 @@ no_control_bytes() {
   assert_equal 0 "$(LC_ALL=C tr -d '\n\t\040-\176' <"$1" | wc -c)" "control bytes in $1"
 }
 
+# no_terminal_controls FILE: FILE is UTF-8 text (你好 allowed) with no control character but
+# tab and newline: no C0 byte, no DEL, no C1 (U+0080..U+009F): nothing a terminal acts on.
+no_terminal_controls() {
+  iconv -f UTF-8 -t UTF-8 "$1" >/dev/null || { echo "$1 is not UTF-8 text" >&2; return 1; }
+  assert_equal 0 "$(LC_ALL=C tr -d '\n\t\040-\176\200-\377' <"$1" | wc -c)" "C0 bytes or DEL in $1"
+  ! LC_ALL=C grep -q $'\xc2[\x80-\x9f]' "$1" || { echo "a C1 control in $1" >&2; return 1; }
+}
+
 # ---------------------------------------------------------------------------------------
 # The notes' chat: chat_server and chat_client take turns, in the notes' message model
 
@@ -206,22 +214,25 @@ Received: byebye
 The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
 }
 
-@test "NUL and control bytes: sent as typed, shown escaped, and the next line is not lost" {
-  printf 'x\0y\n\e]0;owned\a\e[2J\b\r\xe4\xb8\xad\\\nok\n' >"$W/server.in"
+@test "NUL and control bytes: sent as typed, shown escaped (UTF-8 text as text; C1, a stray byte, a leading NUL escaped), and the next line is not lost" {
+  printf 'x\0y\n\e]0;owned\a\e[2J\b\r\xe4\xb8\xad\\\nok\n\0你好\xc2\x9b2J\xff\n' >"$W/server.in"
   start_chat_server "$W/server.in"
-  printf 'a\0b\nnext\n\e[2Jtab\there\x7f\\\nbyebye\n' >"$W/client.in"
+  printf 'a\0b\nnext\n\e[2Jtab\there\x7f\\\n\0你好\xc2\x9b2J\xff\nbyebye\n' >"$W/client.in"
   run -0 timeout "$T" "$D/chat_client" 127.0.0.1 "$SERVER_PORT" <"$W/client.in"
   printf '%s\n' "$output" >"$W/client.log"
   expect_exit 0 "$SERVER_PID" "chat_server exit status"
   assert_equal 'Received: x\x00y
-Received: \x1b]0;owned\x07\x1b[2J\x08\r\xe4\xb8\xad\\' "$(sed -n '2,3p' "$W/client.log")"
+Received: \x1b]0;owned\x07\x1b[2J\x08\r中\\
+Received: ok
+Received: \x00你好\xc2\x9b2J\xff' "$(sed -n '2,5p' "$W/client.log")"
   assert_equal 'Received: a\x00b
 Received: next
 Received: \x1b[2Jtab\there\x7f\\
+Received: \x00你好\xc2\x9b2J\xff
 Received: byebye
 The client said byebye: chat over' "$(tail -n +3 "$SERVER_LOG")"
-  no_control_bytes "$W/client.log"
-  no_control_bytes "$SERVER_LOG"
+  no_terminal_controls "$W/client.log"
+  no_terminal_controls "$SERVER_LOG"
 }
 
 @test "empty and over-long typed lines are refused on stderr; a 1024-byte message fills the buffer" {
@@ -473,8 +484,38 @@ _wait_grep() {
   assert_file_line "$W/alice.log" "<mallory> [2J]0;owned hi"
   printf 'a\e[2Jb\x01\x07c\x7fd\te\x1b]0;owned\x07f\r\n' >&"$mallory"
   wait_for_line "$W/alice.log" '^<mallory> a'
-  assert_file_line "$W/alice.log" $'<mallory> a[2Jbcd\te]0;ownedf'
+  assert_file_line "$W/alice.log" '<mallory> a[2Jbcd\te]0;ownedf' # (the tab shown as \t)
   no_control_bytes "$W/alice.log"
+}
+
+@test "chatroom_client shows a hostile room's ESC, BEL, C1 controls, bytes not UTF-8 and a leading NUL escaped; text and UTF-8 as they are" {
+  # (Before issue 21 it printed them raw: "\e[2J" or "\xc2\x9b2J" cleared the screen, and a
+  # line starting with NUL printed as an empty line.) The first connection is welcomed, the
+  # second refused with escape codes, which reach stderr escaped.
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  start_server "$W/fake.log" "$PYTHON3" -c '
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(2)
+print("Listening on port %d" % s.getsockname()[1], flush=True)
+for say in (b"* welcome alice\n\x1b[2Jcleared\a\n\xc2\x9b2J\xc2\x9d0;owned\x07 \xe4\xb8\xad\n"
+            b"\0hidden\n\xff\xfe half \xe4\xb8 end\n", b"* \x1b]0;owned\x07 go away\n"):
+    c, _ = s.accept()
+    c.recv(100)
+    c.sendall(say)
+    c.close()'
+  mkfifo "$W/in"
+  exec {typing}<>"$W/in" # (no end of input: the room ends the session)
+  run -0 --separate-stderr timeout "$T" "$D/chatroom_client" 127.0.0.1 "$SERVER_PORT" alice <"$W/in"
+  assert_equal '* welcome alice
+\x1b[2Jcleared\x07
+\xc2\x9b2J\xc2\x9d0;owned\x07 中
+\x00hidden
+\xff\xfe half \xe4\xb8 end
+Connection closed by the server' "$output" "what chatroom_client printed"
+  run -1 --separate-stderr timeout "$T" "$D/chatroom_client" 127.0.0.1 "$SERVER_PORT" alice <"$W/in"
+  assert_equal 'chatroom_client: \x1b]0;owned\x07 go away' "$stderr" "its refusal line"
 }
 
 @test "things to try 6: a reader that stops is dropped, the others chat on, it prints what reached it" {
@@ -485,8 +526,8 @@ _wait_grep() {
   raw_connect alice
   echo alice >&"$alice"
   wait_for_line "$W/room.log" '^\* alice joined'
-  # 4,000 lines of 100 characters, 500 at a time: carol reads them all (a flood faster than
-  # a reader can read would drop that reader too: the room does not slow senders down).
+  # 4,000 lines of 100 characters, 500 at a time: carol reads them all. (While bob's queue
+  # is long the room reads nobody, fix 8: for a second, then bob is dropped.)
   for ((k = 500; k <= 4000; k += 500)); do
     printf '%0100d\n' $(seq $((k - 499)) $k) >&"$alice"
     wait_grep "$W/carol.log" "^<alice> 0+$k\$"
@@ -1257,6 +1298,64 @@ The server said byebye: chat over" "$output"
   assert_equal "chat_client: bad port 'abc': expected a number from 1 to 65535" "$stderr"
 }
 
+# listening_port PID: PORT is the port of PID's listening TCP socket, read from /proc
+# (Linux; the test skips elsewhere): a server whose stdout is /dev/null cannot tell it.
+listening_port() {
+  [[ -d /proc/$1/fd ]] || skip "needs /proc (Linux)"
+  local fd link fields
+  deadline_in "$T"
+  while before_deadline; do
+    for fd in /proc/"$1"/fd/*; do
+      link=$(readlink "$fd" 2>/dev/null) || continue
+      [[ $link == socket:* ]] || continue
+      link=${link#socket:[} link=${link%]}
+      while read -ra fields; do # sl local_address rem_address st ... inode (field 10)
+        [[ ${fields[9]} == "$link" && ${fields[3]} == 0A ]] && PORT=$((16#${fields[1]##*:})) && return 0
+      done < <(cat /proc/net/tcp6 /proc/net/tcp 2>/dev/null)
+    done
+    nap
+  done
+  echo "no listening socket of $1 within $T s" >&2
+  return 1
+}
+
+# Issue 21: started with stdout closed (`>&-`), a program's first socket is descriptor 1.
+@test "chat_server fix 10, chat_client fix 8: started with stdout closed (>&-), chat_server_basic dies of SIGPIPE at its first line and chat_client_basic sends its own lines to the server; chat_server and chat_client use /dev/null" {
+  printf 'hi client\n' >"$W/server.in"
+  start_chat chat_server "$W/server.in"
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$D/chat_client_basic" 127.0.0.1 "$SERVER_PORT" <<<byebye
+  # Its first line, maybe with its prompt and byebye (one recv takes what has arrived).
+  wait_for_line "$SERVER_LOG" '^Received: Connected to server'
+  stop_pid "$SERVER_PID"
+  start_chat chat_server "$W/server.in"
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$D/chat_client" 127.0.0.1 "$SERVER_PORT" <<<$'hello\nbyebye'
+  expect_exit 0 "$SERVER_PID" "chat_server exit status"
+  assert_equal "Received: hello
+Received: byebye
+The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
+
+  start_bg "$W/basic.err" bash -c 'exec >&-; exec "$@"' _ "$D/chat_server_basic" 0 127.0.0.1
+  expect_exit 141 "$BG_PID" "chat_server_basic's exit status (128 + SIGPIPE)"
+  assert_equal "" "$(<"$W/basic.err")" "chat_server_basic's stderr"
+  start_bg_from "$W/server.in" "$W/server.err" bash -c 'exec >&-; exec "$@"' _ "$D/chat_server" 0
+  listening_port "$BG_PID"
+  assert_equal /dev/null "$(readlink "/proc/$BG_PID/fd/1")" "chat_server's descriptor 1"
+  run -0 timeout "$T" "$D/chat_client" 127.0.0.1 "$PORT" <<<hello
+  assert_line "Received: hi client"
+}
+
+# Issue 21: two chatroom_clients with stdout closed sent each other's lines back into the
+# room without end; the room must hear only what each one types.
+@test "chatroom_client started with stdout closed (>&-) sends only what is typed, not the room's lines back into the room" {
+  start_room
+  join alice
+  run -0 timeout "$T" bash -c 'exec >&-; exec "$@"' _ "$D/chatroom_client" 127.0.0.1 "$SERVER_PORT" bob <<<'hi from bob'
+  wait_for_line "$W/alice.log" '^\* bob left$'
+  assert_equal "* bob joined
+<bob> hi from bob
+* bob left" "$(sed -n '/^\* bob joined$/,$p' "$W/alice.log")"
+}
+
 @test "chatroom_server fix 1: one member who stops reading stalls chatroom_server_basic (a newcomer's line never arrives); chatroom_server drops him and the room goes on" {
   # alice floods; bob never reads; carol, silent (no name: version 2 sends her nothing)
   # shows how far the flood got. Twice the largest send buffer Linux grows (tcp_wmem): more
@@ -1371,6 +1470,162 @@ The server said byebye: chat over" "$output"
   alive "$SERVER_PID"
 }
 
+@test "chatroom_server fix 8: chatroom_server_basic has no queue to fill (its send() waits for every reader: fix 1); chatroom_server dropped two readers for one flooder's lines, now slows the flooder and drops no one who reads" {
+  # Before this fix (issue 21) the room read a flooder as fast as he sent, and his lines
+  # filled the queues of members who read: both readers here were dropped as "not reading"
+  # after about 40,000 of these 60,000 lines (twice in two runs). Version 1 has no queue
+  # (and no nicknames: chatroom_client cannot join it); its blocking send() waits for each
+  # reader in turn, which is its fix 1 stall.
+  room_start chatroom_server
+  join alice
+  join bob
+  raw_connect flood
+  echo flood >&"$flood"
+  wait_for_line "$W/bob.log" '^\* flood joined$'
+  detached ">&$flood 2>/dev/null" bash -c 'yes a | head -n 60000'
+  wait_for_count "$W/alice.log" '^<flood> a$' 60000 "$T"
+  wait_for_count "$W/bob.log" '^<flood> a$' 60000 "$T"
+  count_lines "$SERVER_LOG" 'dropped'
+  assert_equal 0 "$LINE_COUNT" "members dropped"
+}
+
+@test "chatroom_server fix 9: chatroom_server_basic passes C1 controls (CSI and OSC in UTF-8) and bytes that are not UTF-8 raw; chatroom_server removes them, keeping UTF-8 text" {
+  # Before this fix chatroom_server removed bytes below 0x20 and 0x7f only: the C1 controls
+  # passed, and clear the screen or retitle the window of a terminal that obeys them.
+  LC_ALL=C # (bytes, not characters: some of these are not UTF-8)
+  local said=$'a\xc2\x9b2Jb\xc2\x9d0;owned\x07c \xe4\xb8\xad\xe6\x96\x87 \x9b\xff\xe4\xb8 d'
+  for room in chatroom_server_basic chatroom_server; do
+    room_start "$room"
+    room_join alice bob
+    printf '%s\n' "$said" >&"$alice"
+    lines_until "$bob" 'd$'
+    if [[ $room == chatroom_server_basic ]]; then
+      assert_equal "$said" "${GOT_LINES[-1]}" "what bob got from chatroom_server_basic"
+    else
+      assert_equal $'<alice> a2Jb0;ownedc \xe4\xb8\xad\xe6\x96\x87  d' "${GOT_LINES[-1]}" "what bob got"
+    fi
+    stop_all
+  done
+}
+
+@test "chatroom_server fix 10: a connection that never sends holds a slot of chatroom_server_basic for ever; two silent ones fill chatroom_server -m 2 only until -w 1 closes them" {
+  # Before this fix, five silent connections kept every newcomer of "chatroom_server -m 5"
+  # out ("* room full") for as long as they stayed. Version 1 has no limit of its own (it
+  # holds 1023, then fix 6's descriptors run out), but never lets a silent one go either.
+  start_server "$W/basic.log" "$D/chatroom_server_basic" 0
+  exec {quiet}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^New connection from '
+  start_server "$W/room.log" "$D/chatroom_server" -m 2 -w 1 0
+  raw_connect s1
+  raw_connect s2
+  raw_connect late
+  lines_until "$late" '^\* room full, try again later$' # within the second: still full
+  lines_until "$s1" '^\* no nickname within 1 s, goodbye$'
+  lines_until "$s2" '^\* no nickname within 1 s, goodbye$'
+  if read -r -t 0.2 -u "$s1" line; then echo "s1 still got '$line'" >&2; false; fi
+  wait_for_count "$SERVER_LOG" '^Closed 127\.0\.0\.1 port [0-9]+: no nickname within 1 s$' 2
+  raw_connect newcomer
+  echo newcomer >&"$newcomer"
+  lines_until "$newcomer" '^\* welcome newcomer$'
+  # chatroom_server_basic, all that while: the silent connection is still there (no end of
+  # stream: the read times out, status above 128).
+  rc=0
+  read -r -t 0.01 -u "$quiet" line || rc=$?
+  ((rc > 128)) || { echo "chatroom_server_basic let it go (read status $rc)" >&2; false; }
+}
+
+@test "chatroom_server fix 11: chatroom_server_basic has no line limit and passes the CR; chatroom_server took the CR of a CRLF for a 513th byte, now passes 512 bytes + CRLF like 512 + LF" {
+  # Before this fix, 512 bytes + "\n" were passed on and 512 + "\r\n" got "* line too long".
+  local exact long
+  exact=$(printf 'y%.0s' {1..512})
+  long=$(printf 'z%.0s' {1..513})
+  for room in chatroom_server_basic chatroom_server; do
+    room_start "$room"
+    room_join alice bob
+    printf '%s\r\n' "$exact" >&"$alice"
+    lines_until "$bob" 'y'
+    if [[ $room == chatroom_server_basic ]]; then
+      assert_equal "$exact"$'\r' "${GOT_LINES[-1]}" "what bob got from chatroom_server_basic"
+    else
+      assert_equal "<alice> $exact" "${GOT_LINES[-1]}" "what bob got"
+      printf '%s\r\n%s\r\n' "$long" "still here" >&"$alice" # 513 + CRLF: too long
+      lines_until "$alice" 'too long'
+      assert_equal "* line too long (at most 512 bytes)" "${GOT_LINES[-1]}" "what alice got"
+      lines_until "$bob" 'still here'
+      assert_equal "<alice> still here" "${GOT_LINES[-1]}" "bob's next line"
+    fi
+    stop_all
+  done
+}
+
+# room_on_full_pipe ROOM: ROOM (chatroom_server_basic or chatroom_server) on port 0, its
+# stdout a FIFO ($W/ROOM.out) that we read once (the Listening line), then fill up and never
+# read: like a pipe into a reader that never reads, once 64 KiB of log have gone. Sets SERVER_PID,
+# SERVER_PORT; our descriptor on the FIFO (read and write: it never blocks) is in PIPE.
+room_on_full_pipe() {
+  local first
+  mkfifo "$W/$1.out"
+  exec {PIPE}<>"$W/$1.out"
+  detached ">$W/$1.out 2>$W/$1.err </dev/null" "$D/$1" 0
+  SERVER_PID=${STARTED_PIDS[-1]}
+  IFS= read -r -t "$T" -u "$PIPE" first
+  [[ $first =~ ^Listening\ on\ port\ ([0-9]+)$ ]] || { echo "first line: $first" >&2; return 1; }
+  SERVER_PORT=${BASH_REMATCH[1]}
+  fill_pipe "$W/$1.out"
+}
+
+# fill_pipe FIFO: write empty lines into FIFO until it takes no more (non-blocking writes:
+# dd stops at the first that would wait), a page at a time, then byte by byte. FILLED is
+# how many bytes that took.
+fill_pipe() {
+  local size written
+  FILLED=0
+  for size in 4096 1; do
+    written=$({ yes '' | LC_ALL=C dd of="$1" bs=$size iflag=fullblock oflag=nonblock 2>&1 >/dev/null; } |
+      grep -oE '^[0-9]+ bytes' || true)
+    written=${written%% *}
+    FILLED=$((FILLED + ${written:-0}))
+  done
+}
+
+@test "chatroom_server fix 12: with stdout a pipe nobody reads, chatroom_server_basic blocks in printf and the room stops; chatroom_server counts the lines it cannot write, serves on, and SIGTERM ends it at once (exit 0)" {
+  # Before this fix chatroom_server blocked in a pipe write after 1,321 joins ("| sleep
+  # 300"), and newcomers got nothing. Here the pipe is full from the start.
+  room_on_full_pipe chatroom_server_basic
+  raw_connect alice
+  raw_connect bob
+  echo hello >&"$alice"
+  if lines_until "$bob" hello 0.3; then echo "chatroom_server_basic passed the line on" >&2; false; fi
+  stop_all
+  exec {PIPE}>&-
+  room_on_full_pipe chatroom_server
+  for name in alice bob; do
+    raw_connect "$name"
+    echo "$name" >&"${!name}"
+    lines_until "${!name}" "^\\* welcome $name\$"
+  done
+  echo hello >&"$alice"
+  lines_until "$bob" '^<alice> hello$'
+  # Someone reads the pipe again: the next line is preceded by the count of those lost.
+  detached "<$W/chatroom_server.out >$W/drained" cat
+  local reader=${STARTED_PIDS[-1]}
+  deadline_in "$T"
+  until (($(wc -c <"$W/drained") >= FILLED)); do before_deadline || false; nap; done
+  raw_connect carol
+  echo carol >&"$carol"
+  wait_grep "$W/drained" '^\* carol joined '
+  grep -B 1 '^\* carol joined ' "$W/drained" | head -n 1 >"$W/note"
+  assert_equal "(2 log lines not written: the output was full)" "$(<"$W/note")" "the line before carol's"
+  # Full again: SIGTERM ends the room within a second, exit 0.
+  stop_pid "$reader"
+  fill_pipe "$W/chatroom_server.out"
+  kill -TERM "$SERVER_PID"
+  rc=0
+  wait_for_exit "$SERVER_PID" 1 || rc=$?
+  assert_equal 0 "$rc" "chatroom_server's exit status, a second after SIGTERM"
+  lines_until "$alice" '^\* server closing$'
+}
+
 # check_fix_table: the README's fix table against the three headers, this file's test names
 # and the code's "Fix N" comments, read in bash (no process per row).
 check_fix_table() {
@@ -1391,7 +1646,7 @@ check_fix_table() {
   for prog in chat_server chat_client chatroom_server; do
     code=$(<"$ROOT/06-chat/$prog.c")
     n=0
-    while IFS= read -r line; do [[ $line =~ ^\ \*\ \ [0-9]\.\  ]] && n=$((n + 1)); done <<<"$code"
+    while IFS= read -r line; do [[ $line =~ ^\ \*\ +[0-9]+\.\  ]] && n=$((n + 1)); done <<<"$code"
     ((n >= 4)) || { echo "$prog.c lists $n fixes" >&2; return 1; }
     [[ -z ${rows["$prog $((n + 1))"]:-} ]] || { echo "a row for $prog fix $((n + 1)), not in its header" >&2; return 1; }
     for ((k = 1; k <= n; k++)); do
