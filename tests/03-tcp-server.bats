@@ -1473,12 +1473,14 @@ stdout_into_pipe() {
 }
 # FILL HOST PORT N SIZE WAIT: N requests of SIZE bytes each, one after another, each logged
 # with them (the pipe holds 64 KiB); prints "N answered", or "client K: no answer" (within
-# WAIT seconds) and stops there.
+# WAIT seconds) and stops there. Each answer is read to its end: a client that left with
+# the page unread would reset the server's send, and its error line would join the log.
 FILL='target=/$(printf "%0$4d" 0)
 for ((i = 1; i <= $3; i++)); do
   exec 3<>"/dev/tcp/$1/$2" || exit 1
   printf "GET %s HTTP/1.1\r\n\r\n" "$target" >&3
   IFS= read -r -t "$5" a <&3 || { echo "client $i: no answer"; exit 0; }
+  cat <&3 >/dev/null 2>&1
   exec 3>&-
 done
 echo "$3 answered"'
