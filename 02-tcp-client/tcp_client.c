@@ -1,10 +1,10 @@
 /*
  * tcp_client.c - the notes' one-shot TCP client: connect, send one message, print the reply.
  *
- * Usage: tcp_client HOST PORT [MESSAGE]
- * Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE as it is
- * (default: Hello, server, I'm client Xiaohei!), take one recv of up to 1024 bytes as the
- * reply and print it twice: as raw bytes, b'...' like Python, and as text.
+ * Usage: tcp_client [-e ENCODING] HOST PORT [MESSAGE]
+ * Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE (default:
+ * Hello, server, I'm client Xiaohei!), print the reply, one recv of up to 1024 bytes, as
+ * b'...' and as text. -e: the text's encoding on the wire (default utf-8; the notes': gbk).
  *
  * Mirrors the notes' "TCP client" section and its five steps:
  * create socket -> connect -> send -> receive -> close.
@@ -16,7 +16,7 @@
  * What tcp_client_basic.c gets wrong:
  *  1. IPv4 numbers only: localhost, ::1 and names fail (exit 1). getaddrinfo, each address.
  *  2. Port by atoi: "8989x" and 74525 (8989 + 65536) both reach 8989. Refused (exit 2).
- *  3. Decodes as GBK: a UTF-8 reply (ok 你) ends it, exit 1, its text unseen. Not decoded.
+ *  3. Decodes as GBK: a UTF-8 reply (ok 你) ends it, exit 1, its text unseen. -e, escapes.
  *  4. Prints the reply's text raw: ESC[2J in it clears the terminal. Shown escaped.
  *  5. A reply cut at 1024 bytes, or none at all (the server closed), looks whole. Says which.
  *  6. Stdout closed (>&-): the socket takes fd 1, and its output goes to the server. 0-2 open.
@@ -25,6 +25,7 @@
  *   terminal 1:  ../03-tcp-server/tcp_server 8989
  *   terminal 2:  ./tcp_client 127.0.0.1 8989
  *                ./tcp_client ::1 8989 'my printer is on fire'   (start the server again first)
+ *                ./tcp_client -e gbk 127.0.0.1 8989 '你好'        (4 bytes: c4 e3 ba c3)
  *
  * See also: tcp_client_basic.c (version 1), tcp_client_loop.c (many messages), tcp_states.c
  * (the same exchange, seen from the kernel), ../03-tcp-server/tcp_server.c (its server),
@@ -34,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -41,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,7 +55,9 @@
 static int connect_to_first_address(const char *host, const char *port, char *server_text,
                                     size_t size); /* steps 0-2: a connected socket */
 static void print_local_address(int client_socket, const char *server_text); /* our port */
-static void send_message(int client_socket, const char *server_text, const char *message);
+static char *encode_message(const char *message, size_t *length); /* -e; or exit 2 */
+static void send_message(int client_socket, const char *server_text, const char *message,
+                         const char *wire, size_t length);
 static size_t receive_reply(int client_socket, const char *server_text, unsigned char *reply,
                             size_t size); /* one recv; 0: the server closed */
 static void print_reply(const unsigned char *reply, size_t count); /* b'...', then text */
@@ -74,6 +79,15 @@ static int send_all(int fd, const void *data, size_t length); /* loop over send(
 static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
 static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 static void print_escaped(const void *data, size_t length); /* text, safely */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer); /* -e, or exit 2 */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length); /* a peer's text, decoded and escaped */
+static size_t encode_for_peer(iconv_t to_peer, iconv_t from_peer, const char *text,
+                              size_t length, char *out, size_t size); /* or (size_t)-1 */
+
+/* -e ENCODING: the converters to and from the peer's encoding; (iconv_t)-1 for UTF-8. */
+static const char *encoding = "utf-8";
+static iconv_t from_peer = (iconv_t)-1, to_peer = (iconv_t)-1;
 
 int main(int argc, char *argv[])
 {
@@ -90,6 +104,8 @@ int main(int argc, char *argv[])
     signal(SIGPIPE, SIG_IGN);
     /* Fix 2: HOST PORT [MESSAGE], the port checked digit by digit (no atoi). */
     parse_arguments(argc, argv, &host, &port, &message);
+    size_t wire_length;
+    char *wire = encode_message(message, &wire_length); /* before connecting: exit 2 here */
 
     /* 0. Find the server's addresses, 1. create a socket, 2. connect: for each address in
      *    turn until one connects. Fix 1: names, IPv4 and IPv6 alike (getaddrinfo).
@@ -98,9 +114,10 @@ int main(int argc, char *argv[])
     client_socket = connect_to_first_address(host, port, server_text, sizeof server_text);
     print_local_address(client_socket, server_text);
 
-    /* 3. Send the message's bytes as they are (C strings are already bytes: no encode).
-     *    Python: tcp_client_socket.send(send_data.encode("utf-8")) */
-    send_message(client_socket, server_text, message);
+    /* 3. Send the message's bytes: in ENCODING (encode_message did the encode()).
+     *    Python: tcp_client_socket.send(send_data.encode("gbk")) */
+    send_message(client_socket, server_text, message, wire, wire_length);
+    free(wire);
 
     /* 4. Receive: ONE recv of at most 1024 bytes is the reply (the notes' assumption, see
      *    the top of the file). Python: recv_data = tcp_client_socket.recv(1024) */
@@ -176,16 +193,33 @@ static void print_local_address(int client_socket, const char *server_text)
     printf("Connected to %s from %s\n", server_text, local_text);
 }
 
-/* Step 3. send() may take only part of the bytes, so send_all loops (Python: sendall). */
-static void send_message(int client_socket, const char *server_text, const char *message)
+/* Python's "...".encode("gbk"): the message's characters (UTF-8, as the terminal typed
+ * them) as bytes in ENCODING, which may differ from UTF-8's: 你好 is e4 bd a0 e5 a5 bd in
+ * UTF-8, c4 e3 ba c3 in gbk. A character ENCODING cannot write is a usage error. */
+static char *encode_message(const char *message, size_t *length)
 {
-    size_t length = strlen(message);
+    size_t text_length = strlen(message), size = 4 * text_length + 4;
+    char *wire = malloc(size);
+    if (wire == NULL)
+        fail("malloc", "for the message");
+    *length = encode_for_peer(to_peer, from_peer, message, text_length, wire, size);
+    if (*length == (size_t)-1)
+        usage_error("bad message '%s': it has a character that %s cannot write", message,
+                    encoding);
+    return wire;
+}
 
-    if (send_all(client_socket, message, length) == -1)
+/* Step 3. send() may take only part of the bytes, so send_all loops (Python: sendall). */
+static void send_message(int client_socket, const char *server_text, const char *message,
+                         const char *wire, size_t length)
+{
+    size_t text_length = strlen(message);
+
+    if (send_all(client_socket, wire, length) == -1)
         fail("send", server_text);
     printf("Sent %zu bytes: ", length);
-    strip_ending(message, &length);
-    print_escaped(message, length);
+    strip_ending(message, &text_length);
+    print_escaped(message, text_length);
     putchar('\n');
 }
 
@@ -215,13 +249,14 @@ static void print_reply(const unsigned char *reply, size_t count)
     if (count == 0) {
         printf("(recv returned 0: the server closed the connection without replying)\n");
     } else {
-        /* Fixes 3 and 4: no decode step that can fail, and no byte reaches the terminal
-         * raw: well-formed UTF-8 as it is, control bytes and the rest as \xhh. */
+        /* Fix 3: decoded from -e's encoding (Python: recv_data.decode("gbk")), but with no
+         * step that can fail: what does not convert is shown as \xhh. Fix 4: no byte
+         * reaches the terminal raw: text as text, control bytes escaped. */
         size_t length = count;
+        char shown[8 * RECV_SIZE + 4];
         strip_ending(reply, &length);
-        fputs("As text: ", stdout);
-        print_escaped(reply, length);
-        putchar('\n');
+        escape_from_peer(from_peer, shown, sizeof shown, reply, length);
+        printf("As text: %s\n", shown);
     }
     if (count == RECV_SIZE)
         printf("(%d bytes: the buffer was full; the rest, if any, was not read)\n", RECV_SIZE);
@@ -257,13 +292,13 @@ static void print_bytes_literal(const unsigned char *bytes, size_t length)
 
 /* ---- Plumbing: read after the lesson ---- */
 
-#define USAGE "Usage: tcp_client HOST PORT [MESSAGE]"
+#define USAGE "Usage: tcp_client [-e ENCODING] HOST PORT [MESSAGE]"
 #define DESCRIPTION                                                                         \
-    "Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE as it is\n" \
-    "(default: Hello, server, I'm client Xiaohei!), take one recv of up to 1024 bytes as the\n" \
-    "reply and print it twice: as raw bytes, b'...' like Python, and as text.\n"
+    "Connect to HOST (a name, an IPv4 or an IPv6 address) on PORT, send MESSAGE (default:\n" \
+    "Hello, server, I'm client Xiaohei!), print the reply, one recv of up to 1024 bytes, as\n" \
+    "b'...' and as text. -e: the text's encoding on the wire (default utf-8; the notes': gbk).\n"
 
-/* Options first (-h, --help), then HOST PORT [MESSAGE]. A port that can never work (0, or
+/* Options first (-h, --help, -e ENCODING), then HOST PORT [MESSAGE]. A port that can never work (0, or
  * not a number from 1 to 65535), an empty host and an empty message (a server cannot see
  * zero bytes) are usage errors, found before any network call. */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port,
@@ -272,11 +307,18 @@ static void parse_arguments(int argc, char *argv[], const char **host, const cha
     int option;
 
     opterr = 0; /* we print our own messages */
-    while ((option = next_option(argc, argv, "+h")) != -1) {
-        if (option != 'h')
+    while ((option = next_option(argc, argv, "+:he:")) != -1) {
+        if (option == 'h') {
+            printf("%s\n%s", USAGE, DESCRIPTION);
+            exit(0);
+        } else if (option == 'e') {
+            encoding = optarg;
+            from_peer = open_encoding(encoding, &to_peer);
+        } else if (option == ':' || optopt == 'e') { /* (':': glibc's "+:") */
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
+        } else {
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
-        printf("%s\n%s", USAGE, DESCRIPTION);
-        exit(0);
+        }
     }
     if (argc - optind < 2)
         usage_error("missing operand (try '%s -h')", PROGRAM);
@@ -587,3 +629,134 @@ static void print_escaped(const void *data, size_t length)
     }
 }
 /* ---- end canonical: print_escaped ---- */
+
+/* ---- begin canonical: open_encoding ---- */
+/* -e ENCODING: how the peer writes its text (the notes' first programs use gbk, the later
+ * ones utf-8). Returns iconv(3)'s converter from ENCODING to UTF-8, for showing what arrives
+ * on our UTF-8 terminal; when TO_PEER is not NULL, puts there the one from UTF-8 to
+ * ENCODING, for what the user types. UTF-8 itself needs none: (iconv_t)-1 for both. A name
+ * iconv does not know is a usage error, exit 2; so is an encoding in which ASCII's bytes are
+ * not ASCII (in UTF-16 "A" is two bytes, and no line would end with the byte \n). */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer)
+{
+    static const char ascii[] = "Hi, 0-9 ~\n";
+    char back[sizeof ascii], *in = (char *)ascii, *next = back;
+    size_t left = sizeof ascii - 1, room = sizeof back;
+
+    if (to_peer != NULL)
+        *to_peer = (iconv_t)-1;
+    if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
+        return (iconv_t)-1;
+    iconv_t from_peer = iconv_open("UTF-8", name);
+    if (from_peer == (iconv_t)-1)
+        usage_error("unknown encoding '%s' (try utf-8 or gbk)", name);
+    if (iconv(from_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        (size_t)(next - back) != sizeof ascii - 1 || memcmp(back, ascii, sizeof ascii - 1) != 0)
+        usage_error("encoding '%s' does not write ASCII as ASCII (try utf-8 or gbk)", name);
+    if (to_peer != NULL && (*to_peer = iconv_open(name, "UTF-8")) == (iconv_t)-1)
+        usage_error("encoding '%s': this C library's iconv reads it but cannot write it", name);
+    return from_peer;
+}
+/* ---- end canonical: open_encoding ---- */
+
+/* ---- begin canonical: escape_from_peer ---- */
+/* Add PIECE to OUT (SIZE bytes, USED of them taken) if it fits with room for a "..." after
+ * it; if not, end OUT with "..." and return 0. */
+static int add_piece(char *out, size_t size, size_t *used, const char *piece)
+{
+    size_t width = strlen(piece);
+    if (*used + width + 4 > size) {
+        snprintf(out + *used, size - *used, "...");
+        *used += strlen(out + *used);
+        return 0;
+    }
+    memcpy(out + *used, piece, width + 1);
+    *used += width;
+    return 1;
+}
+
+/* What a peer sent (LENGTH bytes of DATA, in its encoding: open_encoding) as a line of text
+ * in OUT (SIZE bytes; 8 * LENGTH + 4 always holds all of it; less is cut, "..." says so):
+ * converted to UTF-8, then each character as escape_character shows it. A byte that is not
+ * the encoding (gbk has no character starting with \xff) is shown as \xHH and the rest goes
+ * on: never dropped. With UTF-8 there is nothing to convert. Returns the length of OUT. */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length)
+{
+    char *in = (char *)data, converted[64], piece[5]; /* (iconv's prototype: char **) */
+    size_t left = length, used = 0;
+
+    out[0] = '\0';
+    if (from_peer != (iconv_t)-1)
+        iconv(from_peer, NULL, NULL, NULL, NULL); /* start afresh: each message alone */
+    while (left > 0) {
+        const unsigned char *text = (const unsigned char *)in;
+        size_t text_length = left;
+        int bad_byte = 0;
+        if (from_peer == (iconv_t)-1) {
+            in += left;
+            left = 0;
+        } else { /* as many characters as fit in converted[]; E2BIG: more to come */
+            char *next = converted;
+            size_t room = sizeof converted;
+            size_t rc = iconv(from_peer, &in, &left, &next, &room);
+            text = (const unsigned char *)converted;
+            text_length = (size_t)(next - converted);
+            bad_byte = (rc == (size_t)-1 && errno != E2BIG) || text_length == 0;
+        }
+        for (size_t i = 0, n; i < text_length; i += n) {
+            n = escape_character(text + i, text_length - i, piece);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+        }
+        if (bad_byte && left > 0) { /* EILSEQ, or EINVAL: a character cut short at the end */
+            snprintf(piece, sizeof piece, "\\x%02x", (unsigned char)*in);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+            in++;
+            left--;
+        }
+    }
+    return used;
+}
+/* ---- end canonical: escape_from_peer ---- */
+
+/* ---- begin canonical: encode_for_peer ---- */
+/* TEXT (LENGTH bytes of the user's UTF-8) in the peer's encoding, in OUT (SIZE bytes; 4 *
+ * LENGTH + 4 is always enough). Returns its length, or (size_t)-1 when a character has no
+ * form there (😀 in gbk): Python's encode() would raise an error; we check by converting
+ * back, because some C libraries' iconv quietly write '*' or '?' instead of failing. With
+ * UTF-8 (no converters) it is a copy. */
+static size_t encode_for_peer(iconv_t to_peer, iconv_t from_peer, const char *text,
+                              size_t length, char *out, size_t size)
+{
+    char *in = (char *)text, *next = out, back[64]; /* (iconv's prototype: char **) */
+    size_t left = length, room = size;
+
+    if (to_peer == (iconv_t)-1) {
+        if (length > size)
+            return (size_t)-1;
+        memcpy(out, text, length);
+        return length;
+    }
+    iconv(to_peer, NULL, NULL, NULL, NULL);
+    if (iconv(to_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        iconv(to_peer, NULL, NULL, &next, &room) == (size_t)-1) /* end any shift state */
+        return (size_t)-1;
+    size_t encoded = (size_t)(next - out), compared = 0;
+    /* The round trip: back to UTF-8, a few characters at a time, compared with TEXT. */
+    in = out;
+    left = encoded;
+    iconv(from_peer, NULL, NULL, NULL, NULL);
+    while (left > 0) {
+        next = back;
+        room = sizeof back;
+        size_t rc = iconv(from_peer, &in, &left, &next, &room), got = (size_t)(next - back);
+        if ((rc == (size_t)-1 && errno != E2BIG) || got == 0 || got > length - compared ||
+            memcmp(back, text + compared, got) != 0)
+            return (size_t)-1;
+        compared += got;
+    }
+    return compared == length ? encoded : (size_t)-1;
+}
+/* ---- end canonical: encode_for_peer ---- */

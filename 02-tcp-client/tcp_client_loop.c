@@ -2,10 +2,10 @@
  * tcp_client_loop.c - the notes' interactive TCP client: one connection, one message per
  * line you type, one reply per message.
  *
- * Usage: tcp_client_loop HOST PORT
- * Connect to HOST on PORT; send each line you type (without its newline) and print the
- * reply, one recv of up to 1024 bytes, as "Server: REPLY". Stops on "exit" (not sent),
- * after "bye" (sent, reply shown), on an empty line or at the end of input.
+ * Usage: tcp_client_loop [-e ENCODING] HOST PORT
+ * Connect to HOST on PORT; send each line you type, print the reply (one recv of up to 1024
+ * bytes) as "Server: REPLY". Stops on "exit" (not sent), after "bye", on an empty line or at
+ * the end of input. -e: the text's encoding on the wire (default utf-8; the notes': gbk).
  *
  * Mirrors the notes' "TCP client in a loop": the five steps of tcp_client.c with steps 3
  * and 4 repeated; Python: while True: data = input(); if data == "exit": break;
@@ -30,6 +30,7 @@
  * Try (two terminals):
  *   terminal 1:  ../03-tcp-server/dict_server 50007
  *   terminal 2:  ./tcp_client_loop localhost 50007     then type: how are u, how old are u, bye
+ *   or, with the notes' gbk server:  ./tcp_client_loop -e gbk 127.0.0.1 9090   then type: 你好
  *
  * See also: tcp_client_loop_basic.c (version 1), tcp_client.c (one message),
  * ../03-tcp-server/dict_server.c (its server).
@@ -38,6 +39,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -45,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +59,7 @@ static int connect_to_first_address(const char *host, const char *port, char *se
                                     size_t size); /* steps 0-2: a connected socket */
 static ssize_t read_line(char **line, size_t *capacity); /* input(): length, -1 at the end */
 static int stops_the_loop(const char *line, size_t length); /* exit, empty line */
+static size_t encode_line(const char *line, size_t length, char *wire); /* 0: not sent */
 static void send_message(int client_socket, const char *server_text, const char *line,
                          size_t length); /* step 3: the whole line */
 static void receive_reply(int client_socket, const char *server_text); /* step 4, printed */
@@ -76,13 +80,22 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
 static int send_all(int fd, const void *data, size_t length); /* loop over send() */
 static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
 static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
-static void print_escaped(const void *data, size_t length); /* safe to show */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer); /* -e, or exit 2 */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length); /* a peer's text, decoded and escaped */
+static size_t encode_for_peer(iconv_t to_peer, iconv_t from_peer, const char *text,
+                              size_t length, char *out, size_t size); /* or (size_t)-1 */
+
+/* -e ENCODING: the converters to and from the peer's encoding; (iconv_t)-1 for UTF-8. */
+static const char *encoding = "utf-8";
+static iconv_t from_peer = (iconv_t)-1, to_peer = (iconv_t)-1;
 
 int main(int argc, char *argv[])
 {
     ensure_standard_descriptors(); /* Fix 9: 0, 1 and 2 open before any socket */
     const char *host, *port;
     char server_text[ADDRESS_TEXT], *line = NULL; /* line: getline makes it long enough */
+    char wire[4 * MESSAGE_MAX + 4]; /* the line in ENCODING: at most 4 bytes a character */
     size_t capacity = 0;
     ssize_t typed;
 
@@ -105,16 +118,13 @@ int main(int argc, char *argv[])
         typed = read_line(&line, &capacity);
         if (typed == -1 || stops_the_loop(line, (size_t)typed)) /* if data == "exit": break */
             break;
-        /* Fix 6: one recv(1024) there is one message: a longer line would be two replies. */
-        if (typed > MESSAGE_MAX) {
-            fprintf(stderr, "%s: line of %zd bytes not sent: a message is at most %d bytes "
-                    "(one recv(%d) on the other side)\n", PROGRAM, typed, MESSAGE_MAX,
-                    MESSAGE_MAX);
+        /* Python: data.encode("gbk"); Fix 6: at most 1024 bytes, or it is not sent. */
+        size_t length = encode_line(line, (size_t)typed, wire);
+        if (length == 0)
             continue;
-        }
-        /* 3. Send the line as typed, without its newline: one send is one message.
-         *    Python: s.send(data.encode("utf-8")) */
-        send_message(client_socket, server_text, line, (size_t)typed);
+        /* 3. Send the line, without its newline: one send is one message.
+         *    Python: s.send(data.encode("gbk")) */
+        send_message(client_socket, server_text, wire, length);
         /* 4. Receive the reply: ONE recv of at most 1024 bytes is the whole reply (the
          *    notes' assumption, see the top of the file). Python: data = s.recv(1024) */
         receive_reply(client_socket, server_text);
@@ -205,6 +215,29 @@ static int stops_the_loop(const char *line, size_t length)
     return length == 0 || (length == 4 && memcmp(line, "exit", 4) == 0);
 }
 
+/* The line in -e's encoding (Python: data.encode("gbk")), in WIRE (4 * MESSAGE_MAX + 4
+ * bytes). Fix 6: one recv(1024) on the other side is one message, so a longer line would
+ * get two replies. Returns the length to send, or 0: not sent, and said why on stderr. */
+static size_t encode_line(const char *line, size_t length, char *wire)
+{
+    size_t encoded = length; /* longer than wire[]: 1024 bytes or more in any encoding */
+    if (length <= 4 * MESSAGE_MAX) {
+        encoded = encode_for_peer(to_peer, from_peer, line, length, wire, 4 * MESSAGE_MAX + 4);
+        if (encoded == (size_t)-1) {
+            fprintf(stderr, "%s: line not sent: it has a character that %s cannot write\n",
+                    PROGRAM, encoding);
+            return 0;
+        }
+    }
+    if (encoded > MESSAGE_MAX) {
+        fprintf(stderr, "%s: line of %zu bytes not sent: a message is at most %d bytes "
+                "(one recv(%d) on the other side)\n", PROGRAM, encoded, MESSAGE_MAX,
+                MESSAGE_MAX);
+        return 0;
+    }
+    return encoded;
+}
+
 /* Step 3: every byte of the line (send_all loops: Python's sendall). Fix 4: a server that
  * has gone makes send fail with EPIPE or ECONNRESET: say so. */
 static void send_message(int client_socket, const char *server_text, const char *line,
@@ -238,10 +271,11 @@ static void receive_reply(int client_socket, const char *server_text)
         fail("recv", server_text);
     if (count == 0) /* recv returns 0: the server closed its side */
         server_gone(server_text, 0);
-    /* Python: print(data.decode()). Fix 8: no byte reaches the terminal raw. */
-    fputs("Server: ", stdout);
-    print_escaped(reply, length);
-    putchar('\n');
+    /* Python: print(data.decode("gbk")), with -e's encoding. Fix 8: no byte reaches the
+     * terminal raw; what does not convert is shown as \xhh. */
+    char shown[8 * MESSAGE_MAX + 4];
+    escape_from_peer(from_peer, shown, sizeof shown, reply, length);
+    printf("Server: %s\n", shown);
     if (count == MESSAGE_MAX)
         printf("(%d bytes: the buffer was full; the rest, if any, arrives as the next "
                "reply)\n", MESSAGE_MAX);
@@ -261,24 +295,31 @@ static void server_gone(const char *server_text, int error)
 
 /* ---- Plumbing: read after the lesson ---- */
 
-#define USAGE "Usage: tcp_client_loop HOST PORT"
+#define USAGE "Usage: tcp_client_loop [-e ENCODING] HOST PORT"
 #define DESCRIPTION                                                                        \
-    "Connect to HOST on PORT; send each line you type (without its newline) and print the\n" \
-    "reply, one recv of up to 1024 bytes, as \"Server: REPLY\". Stops on \"exit\" (not sent),\n" \
-    "after \"bye\" (sent, reply shown), on an empty line or at the end of input.\n"
+    "Connect to HOST on PORT; send each line you type, print the reply (one recv of up to 1024\n" \
+    "bytes) as \"Server: REPLY\". Stops on \"exit\" (not sent), after \"bye\", on an empty line or at\n" \
+    "the end of input. -e: the text's encoding on the wire (default utf-8; the notes': gbk).\n"
 
-/* Options first (-h, --help), then HOST and PORT. A port that can never work (0, or not a
+/* Options first (-h, --help, -e ENCODING), then HOST and PORT. A port that can never work (0, or not a
  * number from 1 to 65535) and an empty host are usage errors, before any network call. */
 static void parse_arguments(int argc, char *argv[], const char **host, const char **port)
 {
     int option;
 
     opterr = 0; /* we print our own messages */
-    while ((option = next_option(argc, argv, "+h")) != -1) {
-        if (option != 'h')
+    while ((option = next_option(argc, argv, "+:he:")) != -1) {
+        if (option == 'h') {
+            printf("%s\n%s", USAGE, DESCRIPTION);
+            exit(0);
+        } else if (option == 'e') {
+            encoding = optarg;
+            from_peer = open_encoding(encoding, &to_peer);
+        } else if (option == ':' || optopt == 'e') { /* (':': glibc's "+:") */
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
+        } else {
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
-        printf("%s\n%s", USAGE, DESCRIPTION);
-        exit(0);
+        }
     }
     if (argc - optind < 2)
         usage_error("missing operand (try '%s -h')", PROGRAM);
@@ -571,18 +612,133 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
 }
 /* ---- end canonical: utf8_sequence ---- */
 
-/* ---- begin canonical: print_escaped ---- */
-/* A peer's bytes on stdout, each character as escape_character shows it: text as text,
- * everything that could act on the terminal as \t \r \n \\ or \xHH. */
-static void print_escaped(const void *data, size_t length)
+/* ---- begin canonical: open_encoding ---- */
+/* -e ENCODING: how the peer writes its text (the notes' first programs use gbk, the later
+ * ones utf-8). Returns iconv(3)'s converter from ENCODING to UTF-8, for showing what arrives
+ * on our UTF-8 terminal; when TO_PEER is not NULL, puts there the one from UTF-8 to
+ * ENCODING, for what the user types. UTF-8 itself needs none: (iconv_t)-1 for both. A name
+ * iconv does not know is a usage error, exit 2; so is an encoding in which ASCII's bytes are
+ * not ASCII (in UTF-16 "A" is two bytes, and no line would end with the byte \n). */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer)
 {
-    const unsigned char *next = data;
-    char piece[5];
-    while (length > 0) {
-        size_t n = escape_character(next, length, piece);
-        fputs(piece, stdout);
-        next += n;
-        length -= n;
-    }
+    static const char ascii[] = "Hi, 0-9 ~\n";
+    char back[sizeof ascii], *in = (char *)ascii, *next = back;
+    size_t left = sizeof ascii - 1, room = sizeof back;
+
+    if (to_peer != NULL)
+        *to_peer = (iconv_t)-1;
+    if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
+        return (iconv_t)-1;
+    iconv_t from_peer = iconv_open("UTF-8", name);
+    if (from_peer == (iconv_t)-1)
+        usage_error("unknown encoding '%s' (try utf-8 or gbk)", name);
+    if (iconv(from_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        (size_t)(next - back) != sizeof ascii - 1 || memcmp(back, ascii, sizeof ascii - 1) != 0)
+        usage_error("encoding '%s' does not write ASCII as ASCII (try utf-8 or gbk)", name);
+    if (to_peer != NULL && (*to_peer = iconv_open(name, "UTF-8")) == (iconv_t)-1)
+        usage_error("encoding '%s': this C library's iconv reads it but cannot write it", name);
+    return from_peer;
 }
-/* ---- end canonical: print_escaped ---- */
+/* ---- end canonical: open_encoding ---- */
+
+/* ---- begin canonical: escape_from_peer ---- */
+/* Add PIECE to OUT (SIZE bytes, USED of them taken) if it fits with room for a "..." after
+ * it; if not, end OUT with "..." and return 0. */
+static int add_piece(char *out, size_t size, size_t *used, const char *piece)
+{
+    size_t width = strlen(piece);
+    if (*used + width + 4 > size) {
+        snprintf(out + *used, size - *used, "...");
+        *used += strlen(out + *used);
+        return 0;
+    }
+    memcpy(out + *used, piece, width + 1);
+    *used += width;
+    return 1;
+}
+
+/* What a peer sent (LENGTH bytes of DATA, in its encoding: open_encoding) as a line of text
+ * in OUT (SIZE bytes; 8 * LENGTH + 4 always holds all of it; less is cut, "..." says so):
+ * converted to UTF-8, then each character as escape_character shows it. A byte that is not
+ * the encoding (gbk has no character starting with \xff) is shown as \xHH and the rest goes
+ * on: never dropped. With UTF-8 there is nothing to convert. Returns the length of OUT. */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length)
+{
+    char *in = (char *)data, converted[64], piece[5]; /* (iconv's prototype: char **) */
+    size_t left = length, used = 0;
+
+    out[0] = '\0';
+    if (from_peer != (iconv_t)-1)
+        iconv(from_peer, NULL, NULL, NULL, NULL); /* start afresh: each message alone */
+    while (left > 0) {
+        const unsigned char *text = (const unsigned char *)in;
+        size_t text_length = left;
+        int bad_byte = 0;
+        if (from_peer == (iconv_t)-1) {
+            in += left;
+            left = 0;
+        } else { /* as many characters as fit in converted[]; E2BIG: more to come */
+            char *next = converted;
+            size_t room = sizeof converted;
+            size_t rc = iconv(from_peer, &in, &left, &next, &room);
+            text = (const unsigned char *)converted;
+            text_length = (size_t)(next - converted);
+            bad_byte = (rc == (size_t)-1 && errno != E2BIG) || text_length == 0;
+        }
+        for (size_t i = 0, n; i < text_length; i += n) {
+            n = escape_character(text + i, text_length - i, piece);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+        }
+        if (bad_byte && left > 0) { /* EILSEQ, or EINVAL: a character cut short at the end */
+            snprintf(piece, sizeof piece, "\\x%02x", (unsigned char)*in);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+            in++;
+            left--;
+        }
+    }
+    return used;
+}
+/* ---- end canonical: escape_from_peer ---- */
+
+/* ---- begin canonical: encode_for_peer ---- */
+/* TEXT (LENGTH bytes of the user's UTF-8) in the peer's encoding, in OUT (SIZE bytes; 4 *
+ * LENGTH + 4 is always enough). Returns its length, or (size_t)-1 when a character has no
+ * form there (😀 in gbk): Python's encode() would raise an error; we check by converting
+ * back, because some C libraries' iconv quietly write '*' or '?' instead of failing. With
+ * UTF-8 (no converters) it is a copy. */
+static size_t encode_for_peer(iconv_t to_peer, iconv_t from_peer, const char *text,
+                              size_t length, char *out, size_t size)
+{
+    char *in = (char *)text, *next = out, back[64]; /* (iconv's prototype: char **) */
+    size_t left = length, room = size;
+
+    if (to_peer == (iconv_t)-1) {
+        if (length > size)
+            return (size_t)-1;
+        memcpy(out, text, length);
+        return length;
+    }
+    iconv(to_peer, NULL, NULL, NULL, NULL);
+    if (iconv(to_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        iconv(to_peer, NULL, NULL, &next, &room) == (size_t)-1) /* end any shift state */
+        return (size_t)-1;
+    size_t encoded = (size_t)(next - out), compared = 0;
+    /* The round trip: back to UTF-8, a few characters at a time, compared with TEXT. */
+    in = out;
+    left = encoded;
+    iconv(from_peer, NULL, NULL, NULL, NULL);
+    while (left > 0) {
+        next = back;
+        room = sizeof back;
+        size_t rc = iconv(from_peer, &in, &left, &next, &room), got = (size_t)(next - back);
+        if ((rc == (size_t)-1 && errno != E2BIG) || got == 0 || got > length - compared ||
+            memcmp(back, text + compared, got) != 0)
+            return (size_t)-1;
+        compared += got;
+    }
+    return compared == length ? encoded : (size_t)-1;
+}
+/* ---- end canonical: encode_for_peer ---- */

@@ -2,11 +2,12 @@
  * tcp_server.c - the notes' single-task TCP server: accept one client, take one message,
  * answer it, close.
  *
- * Usage: tcp_server [PORT]
+ * Usage: tcp_server [-e ENCODING] [PORT]
  *
  * Mirrors the notes' "TCP server" section, step by step: create socket -> set address
  * reuse -> bind -> listen -> accept -> receive -> send -> close, each a numbered comment in
- * main with the Python line beside it. PORT defaults to 8989; 0 lets the OS pick.
+ * main with the Python line beside it. PORT defaults to 8989; 0 lets the OS pick. -e: the
+ * encoding the client's text arrives in (default utf-8; the notes' client uses gbk).
  *
  * The notes' message model: one recv(1024) is one message. One trailing "\r\n" or "\n" is
  * stripped and the reply gets the same ending (bare message, bare reply; a line, a line),
@@ -19,7 +20,7 @@
  *  1. Closes with a long message's rest unread: a reset, the client's recv fails. Drained.
  *  2. A client gone before the reply kills it by SIGPIPE: exit 141, no word. Ignored: says so.
  *  3. IPv4 only: a client of ::1 is refused. One IPv6 socket takes both families.
- *  4. Decodes as GBK: a UTF-8 client's 你 ends it before the reply (exit 1). Never decoded.
+ *  4. Decodes as GBK: a UTF-8 client's 你 ends it before the reply (exit 1). -e, escapes.
  *  5. Prints the peer's bytes raw: ESC[2J in a message clears the terminal. Shown escaped.
  *  6. Port by atoi: "abc" listens on a random port. Refused (exit 2).
  *  7. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. "Server closing", exit 0.
@@ -28,7 +29,7 @@
  * Try:
  *   terminal 1:  ./tcp_server 8989
  *   terminal 2:  ../02-tcp-client/tcp_client 127.0.0.1 8989
- *            or  printf 'hello\n' | nc 127.0.0.1 8989
+ *   or  printf 'hello\n' | nc 127.0.0.1 8989;  ./tcp_server -e gbk for the notes' gbk client
  *
  * See also: tcp_server_basic.c (version 1), dict_server.c (many messages, many clients),
  * hello_http.c, ../02-tcp-client/.
@@ -41,6 +42,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -48,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -61,25 +64,22 @@
 #define DRAIN_MAX_MS 1000L             /* ... for at most this long */
 
 static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
+static iconv_t from_peer = (iconv_t)-1; /* -e ENCODING to UTF-8; (iconv_t)-1: UTF-8 */
 
 static int parse_arguments(int argc, char **argv);     /* the port, or exit 2 */
 static int open_socket(int *family, const char *where); /* step 1: IPv6 taking IPv4 too */
 static void bind_every_interface(int server_socket, int family, int port, const char *where);
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
-static int bound_port(int fd);                         /* the port bind really got */
-static int accept_client(int server_socket, const char *where, char *name,
-                         size_t size);                /* step 5, retried */
+static int accept_client(int server_socket, const char *where, char *name, size_t size);
 static size_t receive_message(int server_socket, int client_socket, unsigned char *message,
                               const char *name);      /* step 6: one recv, logged */
 static void send_reply(int client_socket, const unsigned char *message, size_t count,
-                       const char *name);             /* step 7: the reply, same ending */
-static void drain_until_closed(int client_socket);     /* step 8: read what is left */
-static void set_up_signals(void);                      /* SIGINT/SIGTERM set stop_requested */
-static void on_signal(int signal_number);              /* the handler: sets the flag */
-static void stop_if_requested(int server_socket);      /* "Server closing", exit 0 */
+                       const char *name); /* step 7 */
+static void drain_until_closed(int client_socket); /* step 8 */ static int bound_port(int fd);
+static void set_up_signals(void); static void on_signal(int signal_number); /* a flag */
+static void stop_if_requested(int server_socket); _Noreturn static void print_help(void);
 static void show_peer(int client_socket, const char *accepted); /* getpeername vs accept */
 static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
-_Noreturn static void print_help(void);                /* -h: Usage + description, exit 0 */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
 static long number_argument(const char *text, const char *what, long min, long max);
@@ -92,6 +92,8 @@ _Noreturn static void fail(const char *call, const char *where); /* run-time err
 static void format_address(const struct sockaddr *address, socklen_t length, char *out,
                            size_t size);               /* "127.0.0.1 port 51528" */
 static void print_escaped(const void *data, size_t length); /* bytes shown safely */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer); /* -e, or exit 2 */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *d, size_t n);
 static int send_all(int fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
@@ -241,12 +243,12 @@ static size_t receive_message(int server_socket, int client_socket, unsigned cha
         printf("Client left without sending anything (recv returned 0)\n");
         return 0;
     }
-    /* Fixes 4 and 5: the bytes are never decoded (no GBK, no UTF-8: nothing can fail) and
-     * never reach the terminal raw: UTF-8 text shows as text, every other byte that is not
-     * printable ASCII as an escape. */
-    printf("Received %zd bytes: ", count);
-    print_escaped(message, (size_t)count);
-    putchar('\n');
+    /* Fix 4: decoded from -e's encoding (Python: recv_data.decode("gbk")) by a step that
+     * cannot fail: what does not convert shows as \xhh. Fix 5: never on the terminal raw:
+     * text shows as text, every control byte as an escape. */
+    char shown[8 * RECV_SIZE + 4];
+    escape_from_peer(from_peer, shown, sizeof shown, message, (size_t)count);
+    printf("Received %zd bytes: %s\n", count, shown);
     if (count == RECV_SIZE)
         printf("(1024 bytes: the buffer was full; this server reads once, so the rest "
                "is not read as a message)\n");
@@ -379,11 +381,11 @@ static void drain_until_closed(int client_socket) {
 
 /* ---- Plumbing: read after the lesson ---- */
 
-#define USAGE "Usage: tcp_server [PORT]"
+#define USAGE "Usage: tcp_server [-e ENCODING] [PORT]"
 #define DESCRIPTION                                                                        \
     "Accept one client, take one message (one recv of up to 1024 bytes), answer it with\n" \
-    "\"" REPLY "\" (with the message's line ending) and exit.\n"                            \
-    "PORT: default 8989; 0 lets the OS pick a free port (the first line says which).\n"
+    "\"" REPLY "\" (its line ending kept) and exit. PORT: default 8989;\n"                   \
+    "0: the OS picks (the first line says which). -e: the client's encoding (default utf-8).\n"
 
 /* ---- begin canonical: ensure_standard_descriptors ---- */
 /* Descriptors 0, 1 and 2 open before any socket: started with one closed (`>&-`), a program
@@ -537,10 +539,15 @@ _Noreturn static void print_help(void)
 static int parse_arguments(int argc, char **argv) {
     int option;
     opterr = 0; /* we print our own messages */
-    while ((option = next_option(argc, argv, "+h")) != -1) {
-        if (option != 'h')
+    while ((option = next_option(argc, argv, "+:he:")) != -1) {
+        if (option == 'h')
+            print_help();
+        else if (option == 'e')
+            from_peer = open_encoding(optarg, NULL); /* our reply is ASCII: nothing to encode */
+        else if (option == ':' || optopt == 'e') /* (':': glibc's "+:") */
+            usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
+        else
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
-        print_help();
     }
     if (argc - optind > 1)
         usage_error("too many operands (try '%s -h')", PROGRAM);
@@ -669,3 +676,94 @@ static int send_all(int fd, const void *data, size_t length)
     return 0;
 }
 /* ---- end canonical: send_all ---- */
+
+/* ---- begin canonical: open_encoding ---- */
+/* -e ENCODING: how the peer writes its text (the notes' first programs use gbk, the later
+ * ones utf-8). Returns iconv(3)'s converter from ENCODING to UTF-8, for showing what arrives
+ * on our UTF-8 terminal; when TO_PEER is not NULL, puts there the one from UTF-8 to
+ * ENCODING, for what the user types. UTF-8 itself needs none: (iconv_t)-1 for both. A name
+ * iconv does not know is a usage error, exit 2; so is an encoding in which ASCII's bytes are
+ * not ASCII (in UTF-16 "A" is two bytes, and no line would end with the byte \n). */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer)
+{
+    static const char ascii[] = "Hi, 0-9 ~\n";
+    char back[sizeof ascii], *in = (char *)ascii, *next = back;
+    size_t left = sizeof ascii - 1, room = sizeof back;
+
+    if (to_peer != NULL)
+        *to_peer = (iconv_t)-1;
+    if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
+        return (iconv_t)-1;
+    iconv_t from_peer = iconv_open("UTF-8", name);
+    if (from_peer == (iconv_t)-1)
+        usage_error("unknown encoding '%s' (try utf-8 or gbk)", name);
+    if (iconv(from_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        (size_t)(next - back) != sizeof ascii - 1 || memcmp(back, ascii, sizeof ascii - 1) != 0)
+        usage_error("encoding '%s' does not write ASCII as ASCII (try utf-8 or gbk)", name);
+    if (to_peer != NULL && (*to_peer = iconv_open(name, "UTF-8")) == (iconv_t)-1)
+        usage_error("encoding '%s': this C library's iconv reads it but cannot write it", name);
+    return from_peer;
+}
+/* ---- end canonical: open_encoding ---- */
+
+/* ---- begin canonical: escape_from_peer ---- */
+/* Add PIECE to OUT (SIZE bytes, USED of them taken) if it fits with room for a "..." after
+ * it; if not, end OUT with "..." and return 0. */
+static int add_piece(char *out, size_t size, size_t *used, const char *piece)
+{
+    size_t width = strlen(piece);
+    if (*used + width + 4 > size) {
+        snprintf(out + *used, size - *used, "...");
+        *used += strlen(out + *used);
+        return 0;
+    }
+    memcpy(out + *used, piece, width + 1);
+    *used += width;
+    return 1;
+}
+
+/* What a peer sent (LENGTH bytes of DATA, in its encoding: open_encoding) as a line of text
+ * in OUT (SIZE bytes; 8 * LENGTH + 4 always holds all of it; less is cut, "..." says so):
+ * converted to UTF-8, then each character as escape_character shows it. A byte that is not
+ * the encoding (gbk has no character starting with \xff) is shown as \xHH and the rest goes
+ * on: never dropped. With UTF-8 there is nothing to convert. Returns the length of OUT. */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length)
+{
+    char *in = (char *)data, converted[64], piece[5]; /* (iconv's prototype: char **) */
+    size_t left = length, used = 0;
+
+    out[0] = '\0';
+    if (from_peer != (iconv_t)-1)
+        iconv(from_peer, NULL, NULL, NULL, NULL); /* start afresh: each message alone */
+    while (left > 0) {
+        const unsigned char *text = (const unsigned char *)in;
+        size_t text_length = left;
+        int bad_byte = 0;
+        if (from_peer == (iconv_t)-1) {
+            in += left;
+            left = 0;
+        } else { /* as many characters as fit in converted[]; E2BIG: more to come */
+            char *next = converted;
+            size_t room = sizeof converted;
+            size_t rc = iconv(from_peer, &in, &left, &next, &room);
+            text = (const unsigned char *)converted;
+            text_length = (size_t)(next - converted);
+            bad_byte = (rc == (size_t)-1 && errno != E2BIG) || text_length == 0;
+        }
+        for (size_t i = 0, n; i < text_length; i += n) {
+            n = escape_character(text + i, text_length - i, piece);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+        }
+        if (bad_byte && left > 0) { /* EILSEQ, or EINVAL: a character cut short at the end */
+            snprintf(piece, sizeof piece, "\\x%02x", (unsigned char)*in);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+            in++;
+            left--;
+        }
+    }
+    return used;
+}
+/* ---- end canonical: escape_from_peer ---- */

@@ -1,12 +1,13 @@
 /*
  * mt_server: the notes' multithreaded server: one thread per client, every message answered.
  *
- * Usage: mt_server [-q] [-m MAX_CLIENTS] [-w SECONDS] [PORT]
+ * Usage: mt_server [-q] [-e ENCODING] [-m MAX_CLIENTS] [-w SECONDS] [PORT]
  *
  * The notes' "multitask server": the main thread loops on accept() and starts a thread per
  * client (Python: threading.Thread(target=handle, ..., daemon=True)); each thread loops on
  * recv(1024) until its client goes offline and answers every message with
- * "ok, the problem is being handled: MESSAGE".
+ * "ok, the problem is being handled: MESSAGE". -e: the encoding the clients' text arrives in
+ * (default utf-8; the notes' server decodes gbk); the reply echoes the message's own bytes.
  * The notes' message model: one recv(1024) is one message, answered with its own ending
  * (README, "One recv(1024), one message").
  *
@@ -14,7 +15,7 @@
  *  1. A client gone before its replies: SIGPIPE kills it (exit 141), every client with it. Ignored.
  *  2. No client limit: past ulimit -n of them, accept fails: exit 1. A fitted limit: "server busy".
  *  3. Out of descriptors anyway (inherited ones): EMFILE ends it too. A spare one: "server busy".
- *  4. Prints a client's bytes raw: ESC[2J in a message clears the terminal. Shown escaped.
+ *  4. Prints a client's bytes raw: ESC[2J in a message clears the terminal. Shown escaped (-e).
  *  5. Replies end without a newline: a line client's replies run together. The message, its ending.
  *  6. IPv4 only: a client of ::1 is refused. One IPv6 socket takes both families.
  *  7. Port by atoi: 65536 listens on a port the OS picks. Refused (exit 2).
@@ -33,6 +34,7 @@
 #define _DARWIN_C_SOURCE /* the same on macOS */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -59,6 +62,7 @@ static struct client *connected_clients;                        /* for shutdown 
 static long active_clients, served_clients, max_clients = 1000;
 static bool quiet;                          /* -q: no line per message (set before threads) */
 static long silent_seconds = 60;  /* -w: a client silent this long is hung up on; 0: never */
+static const char *encoding;      /* -e: the clients' text encoding; NULL: UTF-8 */
 static volatile sig_atomic_t stop_requested; /* set by SIGINT/SIGTERM */
 static char limit_note[128]; /* "Client limit ..." when the descriptor limit is low */
 static int spare_fd = -1;    /* closed when accept() runs out of descriptors */
@@ -87,6 +91,8 @@ _Noreturn static void fail(const char *call, const char *where);
 static void print_operand(const void *text, size_t length);
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
 static size_t utf8_sequence(const unsigned char *s, size_t length);
+static iconv_t open_encoding(const char *name, iconv_t *to_peer);
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *d, size_t n);
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
 static int bound_port(int fd);
 
@@ -150,11 +156,12 @@ struct client {
     char message[MESSAGE_BYTES];                     /* one recv(1024) */
     char reply[sizeof REPLY_PREFIX + MESSAGE_BYTES]; /* prefix + message + ending */
     struct client *previous, *next;                  /* the list of connected clients */
+    iconv_t from_peer; /* -e's converter, the thread's own (iconv keeps state: not shared) */
 };
 
 /* Sizes and limits used by the steps below and the plumbing. */
 #define PROGRAM "mt_server"
-#define USAGE "Usage: mt_server [-q] [-m MAX_CLIENTS] [-w SECONDS] [PORT]"
+#define USAGE "Usage: mt_server [-q] [-e ENCODING] [-m MAX_CLIENTS] [-w SECONDS] [PORT]"
 #define BUSY_REPLY "server busy\n"
 #define SHOWN_BYTES 64     /* the log shows a longer message's first 64 bytes and its length */
 #define RESERVED_FDS 8     /* stdin/out/err, the listening socket, the spare, the C library */
@@ -252,6 +259,9 @@ static int start_thread(void *(*function)(void *), void *argument, pthread_t *jo
 static void *handle_client(void *argument)
 {
     struct client *client = argument; /* ours now: main will not touch it again */
+    /* -e: a converter of its own (open_encoding checked the name; if this one cannot be
+     * had, the log shows the bytes as UTF-8 would, escaped where they are not). */
+    client->from_peer = encoding ? iconv_open("UTF-8", encoding) : (iconv_t)-1;
     for (;;) {
         /* Python: data = client_socket.recv(1024) */
         ssize_t received = recv(client->socket, client->message, MESSAGE_BYTES, 0);
@@ -281,6 +291,8 @@ static void *handle_client(void *argument)
         client->next->previous = client->previous;
     pthread_mutex_unlock(&clients_lock);
     close(client->socket); /* Python: client_socket.close() */
+    if (client->from_peer != (iconv_t)-1)
+        iconv_close(client->from_peer);
     log_line("Client offline: %s", client->address);
     pthread_mutex_lock(&clients_lock);
     active_clients--;
@@ -612,25 +624,30 @@ static long number_argument(const char *text, const char *what, long min, long m
 }
 /* ---- end canonical: number_argument ---- */
 
-/* mt_server [-q] [-m MAX_CLIENTS] [-w SECONDS] [PORT]: options first, then one operand. */
+/* [-q] [-e ENCODING] [-m MAX_CLIENTS] [-w SECONDS] [PORT]: options first, then the port. */
 static long parse_arguments(int argc, char *argv[])
 {
     int option;
     opterr = 0; /* our own messages, below */
-    while ((option = next_option(argc, argv, "+:hqm:w:")) != -1) {
+    while ((option = next_option(argc, argv, "+:hqe:m:w:")) != -1) {
         if (option == 'h') {
-            printf("%s\nAnswers every message of many clients, a thread each, on PORT (default "
-                   "9090; 0: the\nOS picks). -m: clients at once (default 1000; more: 'server "
-                   "busy'). -w: hang up on\na client silent that long (default 60 s; 0: never). "
-                   "-q: log connections only.\n", USAGE);
+            printf("%s\nAnswers each message of many clients, a thread each, on PORT (default "
+                   "9090; 0: any free).\n-m: clients at once (default 1000; more: 'server busy'). "
+                   "-q: log connections only. -w: hang\nup on a client silent that long (default "
+                   "60 s; 0: never). -e: the clients' text encoding.\n", USAGE);
             exit(0);
         } else if (option == 'q') {
             quiet = true;
+        } else if (option == 'e') { /* checked here, then each thread opens its own */
+            iconv_t checked = open_encoding(optarg, NULL);
+            encoding = checked == (iconv_t)-1 ? NULL : optarg;
+            if (checked != (iconv_t)-1)
+                iconv_close(checked);
         } else if (option == 'm') {
             max_clients = number_argument(optarg, "client limit", 1, 100000);
         } else if (option == 'w') { /* Fix 10 */
             silent_seconds = number_argument(optarg, "silence limit", 0, 86400);
-        } else if (option == ':' || optopt == 'm' || optopt == 'w') { /* (':': glibc's "+:") */
+        } else if (option == ':' || optopt == 'e' || optopt == 'm' || optopt == 'w') { /* (':': glibc's "+:") */
             usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         } else {
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);
@@ -857,39 +874,15 @@ static void format_address(const struct sockaddr *address, socklen_t length, cha
 }
 /* ---- end canonical: format_address ---- */
 
-/* ---- begin canonical: escape_bytes ---- */
-/* LENGTH bytes of DATA into OUT, each character as escape_character (and print_escaped)
- * shows it, for a line printed with one call. OUT holds SIZE bytes (4 or more) and always
- * ends with '\0'; what does not fit is cut, and "..." says so. Returns how many bytes of
- * DATA are shown. */
-static size_t escape_bytes(char *out, size_t size, const void *data, size_t length)
-{
-    const unsigned char *bytes = data;
-    size_t used = 0, i = 0;
-    char piece[5];
-    while (i < length) {
-        size_t n = escape_character(bytes + i, length - i, piece), width = strlen(piece);
-        if (used + width + 4 > size) { /* no room for this piece and a "..." after it */
-            snprintf(out + used, size - used, "...");
-            return i;
-        }
-        memcpy(out + used, piece, width);
-        used += width;
-        i += n;
-    }
-    out[used] = '\0';
-    return i;
-}
-/* ---- end canonical: escape_bytes ---- */
-
 /* "[ADDRESS] MESSAGE" on stdout, escaped: a client must not be able to clear or retitle
  * the terminal (printable ASCII as is; \\ \t \r \n; other bytes as \xHH). A message longer
  * than SHOWN_BYTES shows its start and its length. One log_line per line: lines of
  * different threads never mix. */
 static void log_message(const struct client *client, size_t length, bool full)
 {
-    char shown[4 * SHOWN_BYTES + 4], note[96] = ""; /* 4: room for "..." (never needed) */
-    escape_bytes(shown, sizeof shown, client->message, length > SHOWN_BYTES ? SHOWN_BYTES : length);
+    char shown[8 * SHOWN_BYTES + 4], note[96] = ""; /* 4: room for "..." (never needed) */
+    size_t part = length > SHOWN_BYTES ? SHOWN_BYTES : length;
+    escape_from_peer(client->from_peer, shown, sizeof shown, client->message, part);
     if (full)
         snprintf(note, sizeof note, "... (%d bytes: the buffer was full, any rest arrives as the "
                  "next message)", MESSAGE_BYTES);
@@ -968,3 +961,94 @@ static int bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
 /* ---- end canonical: bound_port ---- */
+
+/* ---- begin canonical: open_encoding ---- */
+/* -e ENCODING: how the peer writes its text (the notes' first programs use gbk, the later
+ * ones utf-8). Returns iconv(3)'s converter from ENCODING to UTF-8, for showing what arrives
+ * on our UTF-8 terminal; when TO_PEER is not NULL, puts there the one from UTF-8 to
+ * ENCODING, for what the user types. UTF-8 itself needs none: (iconv_t)-1 for both. A name
+ * iconv does not know is a usage error, exit 2; so is an encoding in which ASCII's bytes are
+ * not ASCII (in UTF-16 "A" is two bytes, and no line would end with the byte \n). */
+static iconv_t open_encoding(const char *name, iconv_t *to_peer)
+{
+    static const char ascii[] = "Hi, 0-9 ~\n";
+    char back[sizeof ascii], *in = (char *)ascii, *next = back;
+    size_t left = sizeof ascii - 1, room = sizeof back;
+
+    if (to_peer != NULL)
+        *to_peer = (iconv_t)-1;
+    if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
+        return (iconv_t)-1;
+    iconv_t from_peer = iconv_open("UTF-8", name);
+    if (from_peer == (iconv_t)-1)
+        usage_error("unknown encoding '%s' (try utf-8 or gbk)", name);
+    if (iconv(from_peer, &in, &left, &next, &room) == (size_t)-1 ||
+        (size_t)(next - back) != sizeof ascii - 1 || memcmp(back, ascii, sizeof ascii - 1) != 0)
+        usage_error("encoding '%s' does not write ASCII as ASCII (try utf-8 or gbk)", name);
+    if (to_peer != NULL && (*to_peer = iconv_open(name, "UTF-8")) == (iconv_t)-1)
+        usage_error("encoding '%s': this C library's iconv reads it but cannot write it", name);
+    return from_peer;
+}
+/* ---- end canonical: open_encoding ---- */
+
+/* ---- begin canonical: escape_from_peer ---- */
+/* Add PIECE to OUT (SIZE bytes, USED of them taken) if it fits with room for a "..." after
+ * it; if not, end OUT with "..." and return 0. */
+static int add_piece(char *out, size_t size, size_t *used, const char *piece)
+{
+    size_t width = strlen(piece);
+    if (*used + width + 4 > size) {
+        snprintf(out + *used, size - *used, "...");
+        *used += strlen(out + *used);
+        return 0;
+    }
+    memcpy(out + *used, piece, width + 1);
+    *used += width;
+    return 1;
+}
+
+/* What a peer sent (LENGTH bytes of DATA, in its encoding: open_encoding) as a line of text
+ * in OUT (SIZE bytes; 8 * LENGTH + 4 always holds all of it; less is cut, "..." says so):
+ * converted to UTF-8, then each character as escape_character shows it. A byte that is not
+ * the encoding (gbk has no character starting with \xff) is shown as \xHH and the rest goes
+ * on: never dropped. With UTF-8 there is nothing to convert. Returns the length of OUT. */
+static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *data,
+                               size_t length)
+{
+    char *in = (char *)data, converted[64], piece[5]; /* (iconv's prototype: char **) */
+    size_t left = length, used = 0;
+
+    out[0] = '\0';
+    if (from_peer != (iconv_t)-1)
+        iconv(from_peer, NULL, NULL, NULL, NULL); /* start afresh: each message alone */
+    while (left > 0) {
+        const unsigned char *text = (const unsigned char *)in;
+        size_t text_length = left;
+        int bad_byte = 0;
+        if (from_peer == (iconv_t)-1) {
+            in += left;
+            left = 0;
+        } else { /* as many characters as fit in converted[]; E2BIG: more to come */
+            char *next = converted;
+            size_t room = sizeof converted;
+            size_t rc = iconv(from_peer, &in, &left, &next, &room);
+            text = (const unsigned char *)converted;
+            text_length = (size_t)(next - converted);
+            bad_byte = (rc == (size_t)-1 && errno != E2BIG) || text_length == 0;
+        }
+        for (size_t i = 0, n; i < text_length; i += n) {
+            n = escape_character(text + i, text_length - i, piece);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+        }
+        if (bad_byte && left > 0) { /* EILSEQ, or EINVAL: a character cut short at the end */
+            snprintf(piece, sizeof piece, "\\x%02x", (unsigned char)*in);
+            if (!add_piece(out, size, &used, piece))
+                return used;
+            in++;
+            left--;
+        }
+    }
+    return used;
+}
+/* ---- end canonical: escape_from_peer ---- */

@@ -213,15 +213,15 @@ same_as_log() {
 
 @test "the README's line numbers still point at the code they talk about" {
   local spec file line text readme="$ROOT/$LESSON/README.md"
-  for spec in "tcp_server.c:152:socket(AF_INET6, SOCK_STREAM, 0)" \
-    "tcp_server.c:161:IPV6_V6ONLY" "tcp_server.c:111:SO_REUSEADDR" \
-    "tcp_server.c:170:bind(server_socket" "tcp_server.c:122:listen(server_socket, 128)" \
-    "tcp_server.c:218:accept(server_socket" "tcp_server.c:130:show_peer(client_socket" \
-    "tcp_server.c:235:recv(client_socket, message" "tcp_server.c:240:if (count == 0)" \
-    "tcp_server.c:265:send_all(client_socket, reply" "tcp_server.c:141:shutdown(client_socket, SHUT_WR)" \
-    "tcp_server.c:143:close(client_socket)" "tcp_server.c:144:close(server_socket)" \
-    "tcp_server.c:290:sigaction(SIGINT" "tcp_server.c:310:getpeername(client_socket" \
-    "tcp_server.c:63:volatile sig_atomic_t stop_requested" \
+  for spec in "tcp_server.c:154:socket(AF_INET6, SOCK_STREAM, 0)" \
+    "tcp_server.c:163:IPV6_V6ONLY" "tcp_server.c:113:SO_REUSEADDR" \
+    "tcp_server.c:172:bind(server_socket" "tcp_server.c:124:listen(server_socket, 128)" \
+    "tcp_server.c:220:accept(server_socket" "tcp_server.c:132:show_peer(client_socket" \
+    "tcp_server.c:237:recv(client_socket, message" "tcp_server.c:242:if (count == 0)" \
+    "tcp_server.c:267:send_all(client_socket, reply" "tcp_server.c:143:shutdown(client_socket, SHUT_WR)" \
+    "tcp_server.c:145:close(client_socket)" "tcp_server.c:146:close(server_socket)" \
+    "tcp_server.c:292:sigaction(SIGINT" "tcp_server.c:312:getpeername(client_socket" \
+    "tcp_server.c:66:volatile sig_atomic_t stop_requested" \
     "dict_server.c:126:talk_to_client(client_socket" "dict_server.c:130:close(client_socket)" \
     "dict_server.c:146:accept(server_socket" "dict_server.c:170:if (count == 0)" \
     "hello_http.c:305:SO_RCVTIMEO" "hello_http.c:208:if (count == 0)" \
@@ -231,7 +231,7 @@ same_as_log() {
     [[ $(sed -n "${line}p" "$ROOT/$LESSON/$file") == *"$text"* ]] ||
       { echo "$file line $line is not '$text' any more" >&2; return 1; }
   done
-  grep -q '(lines 141-144)' "$readme"
+  grep -q '(lines 143-146)' "$readme"
   # The steps of tcp_server.c are numbered comments in the notes' order, and in every file
   # main begins within the first 100 lines and its first step within the first 130.
   run grep -oE '/\* [1-8]\. [A-Z][a-z]+' "$ROOT/$LESSON/tcp_server.c"
@@ -266,7 +266,7 @@ same_as_log() {
     assert_equal "$help" "$output" "$prog --help"
   done
   run -0 "$L/tcp_server" -h
-  assert_equal "Usage: tcp_server [PORT]" "${lines[0]}"
+  assert_equal "Usage: tcp_server [-e ENCODING] [PORT]" "${lines[0]}"
   run -0 "$L/hello_http" -h
   assert_equal "Usage: hello_http [-t SECONDS] [PORT]" "${lines[0]}"
 }
@@ -1311,6 +1311,33 @@ stdout_closed_fix() {
     IFS= read -r a <&3; printf "%s\n" "$a"' _ 127.0.0.1 "$SERVER_PORT" "$bytes\\n"
   assert_output no
   assert_file_line "$SERVER_LOG" "Received: $shown\\n"
+}
+
+@test "-e gbk: the notes' gbk client's 你好 (c4 e3 ba c3) is logged by tcp_server as 你好; bytes that are not gbk escaped; no -e: escaped; bad -e: exit 2" {
+  need_python_peers
+  sed "s/\"Hello, server, I'm client Xiaohei!\"/\"你好\"/" "$ROOT/tests/peers/notes_tcp_client.py" \
+    >"$BATS_TEST_TMPDIR/client.py"
+  grep -q '"你好".encode("gbk")' "$BATS_TEST_TMPDIR/client.py"
+  start_server "$BATS_TEST_TMPDIR/gbk.log" "$L/tcp_server" -e gbk 0
+  run -0 --separate-stderr timeout "$T" "$PY" "$BATS_TEST_TMPDIR/client.py" 127.0.0.1 "$SERVER_PORT"
+  assert_output "b'$REPLY'
+The data of the receiving server is: $REPLY"
+  wait_for_exit "$SERVER_PID"
+  assert_file_line "$SERVER_LOG" "Received 4 bytes: 你好"
+  # \xff is no gbk byte, a lone \xc4 at the end half a character: shown, never dropped.
+  start_server "$BATS_TEST_TMPDIR/bad.log" "$L/tcp_server" -e GBK 0
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" '\xff\xc4\xe3A\x1b[2J\xc4'
+  wait_for_exit "$SERVER_PID"
+  assert_file_line "$SERVER_LOG" 'Received 9 bytes: \xff你A\x1b[2J\xc4'
+  # Without -e the same 4 bytes are not UTF-8: escaped.
+  start_server "$BATS_TEST_TMPDIR/utf8.log" "$L/tcp_server" 0
+  run -0 --separate-stderr timeout "$T" "$PY" "$BATS_TEST_TMPDIR/client.py" 127.0.0.1 "$SERVER_PORT"
+  wait_for_exit "$SERVER_PID"
+  assert_file_line "$SERVER_LOG" 'Received 4 bytes: \xc4\xe3\xba\xc3'
+  run -2 --separate-stderr "$L/tcp_server" -e no-such-code 0
+  assert_equal "tcp_server: unknown encoding 'no-such-code' (try utf-8 or gbk)" "$stderr"
+  run -2 --separate-stderr "$L/tcp_server" -e
+  assert_equal "tcp_server: option '-e' needs a value (try 'tcp_server -h')" "$stderr"
 }
 
 # ---- hello_http

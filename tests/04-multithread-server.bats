@@ -129,6 +129,39 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
   wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] \\x00你好 \\xc2\\x9b2J \\x1b\[2J \\xff$' "$T"
 }
 
+@test "-e gbk: the notes' gbk clients send 你好 (c4 e3 ba c3), three at once: mt_server logs 你好, its reply echoes the bytes and they show 你好; no -e: escaped; bad -e: exit 2" {
+  [[ -n $(command -v "$PYTHON3") ]] || skip "python3 not installed"
+  local client=$BATS_TEST_TMPDIR/client.py i pids=()
+  sed "s/\"Hello, server, I'm client Xiaohei!\"/\"你好\"/" "$ROOT/tests/peers/notes_tcp_client.py" >"$client"
+  grep -q '"你好".encode("gbk")' "$client"
+  start_server "$BATS_TEST_TMPDIR/server.log" "$MT" -e gbk 0
+  # Three at once: each thread converts with a converter of its own (TSan watches).
+  for i in 1 2 3; do
+    timeout "$T" "$PYTHON3" "$client" 127.0.0.1 "$SERVER_PORT" >"$BATS_TEST_TMPDIR/c$i.out" 2>&1 3>&- &
+    pids+=($!)
+  done
+  wait "${pids[@]}" # (only these: the server runs in the background too)
+  for i in 1 2 3; do
+    assert_equal "b'$OK \\xc4\\xe3\\xba\\xc3'
+The data of the receiving server is: $OK 你好" "$(cat "$BATS_TEST_TMPDIR/c$i.out")" "client $i"
+  done
+  wait_for_count "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] 你好$' 3
+  # A byte that is no gbk, and half a character at the end: escaped, never dropped.
+  run -0 timeout "$T" bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "\377\304\343A\304\n" >&3
+    head -n 1 <&3 >/dev/null' "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] \\xff你A\\xc4$' "$T"
+  stop_pid "$SERVER_PID"
+  # Without -e, the same client's bytes are not UTF-8: escaped.
+  start_server "$BATS_TEST_TMPDIR/utf8.log" "$MT" 0
+  run -0 timeout "$T" "$PYTHON3" "$client" 127.0.0.1 "$SERVER_PORT"
+  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] \\xc4\\xe3\\xba\\xc3$' "$T"
+  run -2 --separate-stderr "$MT" -e no-such-code 0
+  assert_equal "mt_server: unknown encoding 'no-such-code' (try utf-8 or gbk)" "$stderr"
+  run -2 --separate-stderr "$MT" -e
+  assert_equal "mt_server: option '-e' needs a value (try 'mt_server -h')" "$stderr"
+}
+
 @test "three clients typing in turns each get only their own replies, at the same time" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
   start_line_client alice "$SERVER_PORT" 7
