@@ -7,14 +7,14 @@
  * Goes beyond the notes' chat client (chat_client.c), which waits for the keyboard, then for
  * the socket, then the keyboard again: there, a message cannot arrive while you are typing.
  * Here standard input and the socket sit in one poll() array, and whichever is ready is
- * served. NICK (1 to 16 letters, digits, _ or -) is sent first; once the room answers
- * "* welcome NICK" each line you type is sent, and each line from the room is printed as it
- * comes. "/who" lists the room; "/quit" or end of input (Ctrl-D) leaves. If the room refuses
- * the nickname, or is full, we print why (one line) and exit 1. When the server closes the
- * connection ("* server closing", or it just goes) we say so and exit 0. What the room sends
- * is printed escaped (print_escaped): a hostile server cannot clear the screen, retitle
- * the window or ring the bell (ESC, BEL, C1 controls), and a NUL shows as \x00; text, UTF-8
- * included, prints as it is.
+ * served. NICK (1 to 16 letters or digits of any script, _ or -: alice, 小明, José) is sent
+ * first; once the room answers "* welcome NICK" each line you type is sent, and each line
+ * from the room is printed as it comes. "/who" lists the room (in columns); "/quit" or end
+ * of input (Ctrl-D) leaves. If the room refuses the nickname, or is full, we print why (one
+ * line) and exit 1. When the server closes the connection ("* server closing", or it just
+ * goes) we say so and exit 0. What the room sends is printed escaped (print_escaped): a
+ * hostile server cannot clear the screen, retitle the window or ring the bell (ESC, BEL, C1
+ * controls), and a NUL shows as \x00; text, UTF-8 included, prints as it is.
  *
  * Messages are lines, both ways: in a room many people send at once, and a newline is how
  * a reader finds where each message ends (chat_client's "one recv is one message", the
@@ -23,7 +23,7 @@
  * Try:
  *   terminal 1: ./chatroom_server 12346
  *   terminal 2: ./chatroom_client localhost 12346 alice
- *   terminal 3: ./chatroom_client localhost 12346 bob
+ *   terminal 3: ./chatroom_client localhost 12346 小明     (a nickname in any script)
  *
  * See also: chatroom_server.c (the protocol), chat_client.c (the turn-based version).
  */
@@ -31,6 +31,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,13 +43,15 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #define PROGRAM "chatroom_client"
 #define USAGE "Usage: chatroom_client HOST PORT NICK"
 #define DESCRIPTION                                                                           \
-    "Join the chat room of chatroom_server as NICK (1 to 16 letters, digits, _ or -): lines\n" \
-    "from the room appear while you type; /who lists the room, /quit or Ctrl-D leaves."
-#define MAX_NICK 16
+    "Join chatroom_server's room as NICK (1 to 16 letters or digits of any script, _ or -):\n" \
+    "lines from the room appear while you type; /who lists the room, /quit or Ctrl-D leaves."
+#define MAX_NICK 16                   /* characters (valid_nick) */
+#define MAX_NICK_BYTES (4 * MAX_NICK) /* a character is 1 to 4 bytes of UTF-8 */
 #define BUFFER_SIZE 4096
 
 /* Bytes read from one descriptor, not yet cut into lines. We use read()/recv() into our own
@@ -65,7 +69,9 @@ static int show_room_lines(int fd, const char *peer);  /* step 4: 0, or the exit
 static int send_typed_lines(int fd, const char *peer); /* step 5: -1 to go on */
 static long next_line(struct pending *p, char *line, size_t size); /* its length, or -1 */
 static int send_all(int fd, const void *data, size_t length); /* send() until all is sent */
-static int valid_nick(const char *nick);   /* 1 to 16 letters, digits, _ or - */
+static int valid_nick(const char *nick);   /* 1 to 16 letters or digits (any script), _ or - */
+static unsigned long code_point(const unsigned char *s, size_t n); /* UTF-8 to U+XXXX */
+static locale_t unicode_locale(void);      /* for iswalnum_l: C.UTF-8, say */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
 static long number_argument(const char *text, const char *what, long min, long max);
@@ -82,7 +88,7 @@ static size_t escape_character(const unsigned char *s, size_t length, char piece
 static size_t utf8_sequence(const unsigned char *s, size_t length); /* UTF-8 bytes at s */
 
 /* The state of our one connection (one thread, so plain variables are fine). */
-static char welcome[MAX_NICK + 16]; /* "* welcome NICK": the room has let us in */
+static char welcome[MAX_NICK_BYTES + 16]; /* "* welcome NICK": the room has let us in */
 static int joined;   /* the room said "* welcome NICK": now we read the keyboard */
 static int leaving;  /* we sent /quit: only wait for the server to close */
 
@@ -103,7 +109,7 @@ int main(int argc, char *argv[])
 
     /* 2. Our first line is our nickname. (The socket stays blocking: the server reads every
      *    client all the time, so our sends never wait long.)  Python: s.sendall(b'alice\n') */
-    char line[MAX_NICK + 2];
+    char line[MAX_NICK_BYTES + 2];
     snprintf(line, sizeof line, "%s\n", operand[2]);
     snprintf(welcome, sizeof welcome, "* welcome %s", operand[2]);
     if (send_all(client_socket, line, strlen(line)) < 0)
@@ -275,7 +281,8 @@ static void parse_arguments(int argc, char *argv[], const char *operand[3])
         usage_error("bad host '': expected a name or an address");
     number_argument(operand[1], "port", 1, 65535); /* port 0 can never be connected to */
     if (!valid_nick(operand[2]))
-        usage_error("bad nickname '%s': expected 1 to 16 letters, digits, _ or -", operand[2]);
+        usage_error("bad nickname '%s': expected 1 to 16 letters or digits (any script), _ or -",
+                    operand[2]);
 }
 
 /* ---- begin canonical: connect_to_first_address ---- */
@@ -348,20 +355,86 @@ static int send_all(int fd, const void *data, size_t length)
 /* ---- end canonical: send_all ---- */
 
 /* ---- begin canonical: valid_nick ---- */
-/* A nickname is 1 to MAX_NICK (16) letters, digits, '_' or '-': the client checks before it
- * connects, the server when a newcomer sends one. */
+/* A nickname is 1 to MAX_NICK (16) characters, not bytes (小明 is 2 characters in 6 bytes),
+ * each a letter or a digit of any script (José, Ünal, 小明, Алёна), '_' or '-': the client
+ * checks before it connects, the server when a newcomer sends one. Which characters are
+ * letters or digits is Unicode's to say, in tables far too long to copy here; the C library
+ * has them, and iswalnum_l answers for a locale whose characters are Unicode (unicode_locale).
+ * Refused whatever those tables say, because with them one name can pass for another: the
+ * spaces, the characters that take no room at all (zero-width space, joiners, the Hangul
+ * fillers: letters that draw nothing), the bidirectional controls (U+202E, put before
+ * "ecila", shows "alice"), the byte order mark, the C1 controls; and bytes that are not UTF-8
+ * (utf8_sequence says 0). With no Unicode locale on the machine: ASCII letters and digits. */
 static int valid_nick(const char *nick)
 {
-    size_t len = strlen(nick);
-    if (len < 1 || len > MAX_NICK)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = nick[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
+    static const unsigned long refused[][2] = {
+        {0x0080, 0x00a0}, /* the C1 controls, the no-break space */
+        {0x115f, 0x1160}, {0x3164, 0x3164}, {0xffa0, 0xffa0}, /* the Hangul fillers */
+        {0x1680, 0x1680}, {0x180e, 0x180e}, /* Ogham space mark, Mongolian vowel separator */
+        {0x2000, 0x200f}, /* spaces of every width, zero-width space and joiners, LRM, RLM */
+        {0x2028, 0x202f}, /* line, paragraph separators; embeddings, overrides; a space */
+        {0x205f, 0x206f}, /* a space, word joiner, invisible operators, isolates (U+2066) */
+        {0x3000, 0x3000}, {0xfeff, 0xfeff}, /* ideographic space, byte order mark */
+    };
+    const unsigned char *s = (const unsigned char *)nick;
+    size_t length = strlen(nick), characters = 0, n;
+    for (size_t i = 0; i < length; i += n) {
+        if (++characters > MAX_NICK)
+            return 0;
+        if (s[i] < 0x80) { /* ASCII: no space, control or punctuation but '_' and '-' */
+            n = 1;
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                  (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+                return 0;
+            continue;
+        }
+        n = utf8_sequence(s + i, length - i);
+        if (n == 0)
+            return 0;
+        unsigned long c = code_point(s + i, n);
+        for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++)
+            if (c >= refused[k][0] && c <= refused[k][1])
+                return 0;
+        if (unicode_locale() == (locale_t)0 || !iswalnum_l((wint_t)c, unicode_locale()))
             return 0;
     }
-    return 1;
+    return characters > 0;
+}
+
+/* The code point (U+XXXX) of the N bytes of UTF-8 at S, N from 2 to 4 (utf8_sequence): the
+ * first byte gives its low 7 - N bits, each byte after it 6 more. */
+static unsigned long code_point(const unsigned char *s, size_t n)
+{
+    unsigned long c = s[0] & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++)
+        c = c << 6 | (s[i] & 0x3fu);
+    return c;
+}
+
+/* A locale whose characters are Unicode (its codeset is UTF-8), for iswalnum_l (and the
+ * server's wcwidth): the first of "C.UTF-8" (Debian, Alpine, glibc 2.35 and later),
+ * "en_US.UTF-8" (macOS, most other systems) and the user's own (LANG, LC_ALL: "") that is
+ * UTF-8, or (locale_t)0 if none is. newlocale only makes the object, for the calls that are
+ * given it: the program's own locale stays "C", so nothing else it prints changes, and while
+ * C.UTF-8 exists, LANG and LC_ALL change no answer. Looked for once. */
+static locale_t unicode_locale(void)
+{
+    static const char *const names[] = {"C.UTF-8", "en_US.UTF-8", ""};
+    static locale_t found;
+    static int looked;
+    if (looked)
+        return found;
+    looked = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && found == (locale_t)0; i++) {
+        locale_t candidate = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+        if (candidate == (locale_t)0)
+            continue; /* not on this machine */
+        if (strcmp(nl_langinfo_l(CODESET, candidate), "UTF-8") == 0)
+            found = candidate;
+        else
+            freelocale(candidate);
+    }
+    return found;
 }
 /* ---- end canonical: valid_nick ---- */
 

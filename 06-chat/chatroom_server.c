@@ -5,7 +5,8 @@
  * Usage: chatroom_server [-m MAX_CLIENTS] [-w SECONDS] [PORT]
  *
  * Beyond the notes' 1:1 chat: one thread polls every member. Your first line is your nickname
- * (within SECONDS), then each line (512 bytes at most) reaches the others as "<NICK> text".
+ * (within SECONDS; 1 to 16 letters or digits of any script, _ or -: 小明, José), then each line
+ * (512 bytes at most) reaches the others as "<NICK> text".
  *
  * What chatroom_server_basic.c gets wrong:
  *  1. A member who stops reading stalls the room: send() blocks. Queued; dropped past 64 KiB.
@@ -25,9 +26,11 @@
  * See also: chatroom_server_basic.c (version 1), chatroom_client.c, chatroom_load.c,
  * ../04-multithread-server/mt_server.c (a thread per client instead of poll).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 and its XSI part, which has wcwidth */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -40,13 +43,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #define PROGRAM "chatroom_server"
 #define USAGE "Usage: chatroom_server [-m MAX_CLIENTS] [-w SECONDS] [PORT]"
-#define DESCRIPTION                                                                          \
-    "A chat room on one thread with poll(): every line a member sends reaches the others.\n"   \
-    "PORT defaults to 12346 (0: the OS picks one); -m: at most MAX_CLIENTS connections (1000,\n" \
-    "1 to 100000); -w: a nickname within SECONDS of connecting, or goodbye (30, 1 to 3600)."
 
 struct client;                          /* one member: see "The steps" below main */
 static struct client *clients;          /* clients[0..client_count), in order of arrival */
@@ -78,13 +79,14 @@ static int flush_queue(struct client *c);   /* send what the kernel takes now */
 static void client_left(struct client *c);  /* mark, and tell the others */
 static void turn_away(int fd, const char *address); /* "* room full, try again later" */
 static void out_of_descriptors(int server_socket); /* accept() failed with EMFILE & co */
-static int valid_nick(const char *nick);    /* 1 to 16 letters, digits, _ or - */
+static int valid_nick(const char *nick);    /* 1 to 16 letters or digits (any script), _ or - */
+static int display_width(const char *nick); /* terminal columns: 小 takes two, é one */
 static size_t first_arrived_since(unsigned long arrival); /* index in clients[] */
 /* The plumbing, after the fence (each helper's comment is at its definition): */
 static int next_option(int argc, char *argv[], const char *options);
 static long parse_number(const char *text, long min, long max);
 static long number_argument(const char *text, const char *what, long min, long max);
-static void ensure_standard_descriptors(void);
+static void ensure_standard_descriptors(void); static locale_t unicode_locale(void);
 _Noreturn static void usage_error(const char *format, ...);
 static void print_operand(const void *text, size_t length);
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
@@ -93,6 +95,7 @@ static socklen_t any_address(struct sockaddr_storage *address, int family, int p
 static void format_address(const struct sockaddr *a, socklen_t n, char *out, size_t size);
 static void log_line(FILE *stream, const char *format, ...); static long long monotonic_ms(void);
 static size_t utf8_sequence(const unsigned char *s, size_t length);
+static unsigned long code_point(const unsigned char *s, size_t n);
 
 int main(int argc, char *argv[])
 {
@@ -145,19 +148,27 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* The room's sizes and times (used by the steps below and the plumbing). */
+/* The room's sizes and times (used by the steps below and the plumbing), and -h's text. */
+#define DESCRIPTION                                                                          \
+    "A chat room on one thread with poll(): every line a member sends reaches the others.\n"   \
+    "PORT defaults to 12346 (0: the OS picks one); -m: at most MAX_CLIENTS connections (1000,\n" \
+    "1 to 100000); -w: a nickname within SECONDS of connecting, or goodbye (30, 1 to 3600)."
 #define DEFAULT_PORT "12346"
 #define DEFAULT_MAX_CLIENTS 1000
 #define MAX_MAX_CLIENTS 100000
 #define DEFAULT_NICK_WAIT 30   /* -w: seconds a newcomer has to send a nickname (Fix 10) */
 #define MAX_NICK_WAIT 3600
 #define KEPT_DESCRIPTORS 16    /* not for clients: stdio, listening socket, spare, C library */
-#define MAX_NICK 16
+#define MAX_NICK 16            /* characters (valid_nick) */
+#define MAX_NICK_BYTES (4 * MAX_NICK) /* a character is 1 to 4 bytes of UTF-8 */
+#define NICK_COLUMNS (2 * MAX_NICK)   /* the widest nickname shown: 16 wide ones, 小 */
+#define BAD_NICK "* bad nickname: use 1 to 16 letters or digits (any script), _ or -"
 #define MAX_LINE 512           /* bytes before the newline (and a CR before it: Fix 11) */
 #define MAX_QUEUE (64 * 1024)  /* other people's lines held for one client before we give up */
 #define BUSY_QUEUE (16 * 1024) /* Fix 8: a queue this long, and the room reads from nobody */
 #define NOT_READING_MS 1000    /* Fix 8: a queue over BUSY_QUEUE for this long: not reading */
-#define NAMES_PER_LINE 20      /* the room list is written this many names a line */
+#define NAMES_PER_PIECE 20     /* the room list is queued this many names at a time */
+#define NAMES_PER_ROW 2        /* 15 + 32 + 1 + 32: two columns fill an 80-column terminal */
 
 /* ---- The steps, one function each ---- */
 
@@ -166,7 +177,8 @@ struct client {
     int fd;
     unsigned long arrival;   /* 1, 2, 3...: clients[] is sorted by it */
     char address[160];       /* "127.0.0.1 port 51528", for the server's log */
-    char nick[MAX_NICK + 1]; /* empty until the client has chosen one */
+    char nick[MAX_NICK_BYTES + 1]; /* empty until the client has chosen one */
+    int nick_width;          /* its columns on a terminal (display_width), for /who */
     char line[MAX_LINE + 1]; /* the line being received (no newline yet; Fix 11: a CR) */
     size_t line_len;
     int discarding;          /* 1: inside a line that was too long, skip to its newline */
@@ -350,7 +362,7 @@ static void flush_and_remove(void)
             c->announced = 1;
             again = 1;
             if (c->nick[0] != '\0') {
-                char text[MAX_NICK + 32];
+                char text[MAX_NICK_BYTES + 32];
                 snprintf(text, sizeof text, c->state == DROPPED ? "* %s dropped: not reading"
                                                                 : "* %s left", c->nick);
                 log_line(stdout, "%s\n", text);
@@ -472,8 +484,14 @@ static void handle_bytes(struct client *c, const char *data, size_t len)
                 k += keep > 1 ? keep - 1 : 0;
             }
             clean[n] = '\0';
+            /* A nickname is taken as it was typed or refused, never cleaned into another
+             * name ("a\xffb" would become "ab"): only the CR of a CRLF may be removed. */
+            size_t typed = c->line_len - (c->line_len > 0 && c->line[c->line_len - 1] == '\r');
             c->line_len = 0;
-            handle_line(c, clean);
+            if (c->nick[0] == '\0' && n != typed)
+                tell(c, BAD_NICK);
+            else
+                handle_line(c, clean);
         } else if (c->discarding) {
             continue;
         } else if (c->line_len == MAX_LINE + 1 || (c->line_len == MAX_LINE && byte != '\r')) {
@@ -491,7 +509,7 @@ static void handle_bytes(struct client *c, const char *data, size_t len)
 /* One complete line from c (newline removed, control bytes already removed). */
 static void handle_line(struct client *c, const char *line)
 {
-    char text[MAX_LINE + MAX_NICK + 8];
+    char text[MAX_LINE + MAX_NICK_BYTES + 8];
     if (strcmp(line, "/quit") == 0) {
         if (c->nick[0] != '\0') {
             snprintf(text, sizeof text, "* bye %s", c->nick);
@@ -503,7 +521,7 @@ static void handle_line(struct client *c, const char *line)
     }
     if (c->nick[0] == '\0') { /* not in the room yet: this line is a nickname */
         if (!valid_nick(line)) {
-            tell(c, "* bad nickname: use 1 to 16 letters, digits, _ or -");
+            tell(c, BAD_NICK);
             return;
         }
         for (size_t i = 0; i < client_count; i++) {
@@ -513,7 +531,8 @@ static void handle_line(struct client *c, const char *line)
                 return;
             }
         }
-        snprintf(c->nick, sizeof c->nick, "%s", line);
+        memcpy(c->nick, line, strlen(line) + 1); /* valid_nick: 64 bytes at most, it fits */
+        c->nick_width = display_width(c->nick);
         snprintf(text, sizeof text, "* welcome %s", c->nick);
         tell(c, text);
         start_listing(c);
@@ -532,12 +551,17 @@ static void handle_line(struct client *c, const char *line)
     tell_room(c, text);
 }
 
-/* "* in the room: a, b, c": everyone named, in order of arrival. A big room's list does not
- * fit one 64 KiB queue (3,700 nicknames of 16 letters make 66 KB), and dropping a reader as
- * "not reading" for a line the server itself made would be wrong. So the list is written
- * NAMES_PER_LINE names a line, every line but the last ending in ", ...", and only while
- * the queue is under half of BUSY_QUEUE (so the list alone never holds the room up: Fix 8):
- * continue_listing() writes more as it drains (step 6). A list shows who was in the room
+/* The room list for c: everyone named, in order of arrival, in columns a terminal shows:
+ *     * in the room: 小明                             José
+ *     *              Ünal
+ * Each name is padded to NICK_COLUMNS (32), the widest a nickname can be, counted in
+ * terminal columns (display_width), not bytes: printf's "%-32s" counts bytes, and would
+ * give 小明 (6 bytes, 4 columns) 26 spaces and José (5 bytes) 27, so no column would line
+ * up. A big room's list does not fit one 64 KiB queue (3,700 nicknames of 16 letters make
+ * 120 KB), and dropping a reader as "not reading" for lines the server itself made would be
+ * wrong. So the list is queued NAMES_PER_PIECE names at a time, and only while the queue is
+ * under half of BUSY_QUEUE (so the list alone never holds the room up: Fix 8):
+ * continue_listing() queues more as it drains (step 6). A list shows who was in the room
  * when it was asked for, less whoever has left since. */
 static void start_listing(struct client *c)
 {
@@ -568,27 +592,37 @@ static size_t first_arrived_since(unsigned long arrival)
 static void continue_listing(struct client *c)
 {
     while (c->list_from != 0 && c->state == ALIVE && c->queue_len < BUSY_QUEUE / 2) {
-        char line[64 + NAMES_PER_LINE * (MAX_NICK + 2)];
+        /* A piece: rows of 15 + 1 bytes (start and newline), names of 64 bytes at most and
+         * the spaces that pad them to the next column (33 at most). */
+        char piece[64 + NAMES_PER_PIECE * (16 + MAX_NICK_BYTES + NICK_COLUMNS + 1)];
         size_t used = 0;
-        int names = 0;
+        int names = 0, width = 0;
         size_t i = first_arrived_since(c->list_from);
-        c->list_from = 0; /* done, unless another name is found after this line's last */
-        append(line, &used, "* in the room:");
+        /* The list's first row says what it is; every other row, of this piece or the next,
+         * starts with as many columns, so that the names line up under the first row's. */
+        append(piece, &used, c->list_from == 1 ? "* in the room: " : "*              ");
+        c->list_from = 0; /* done, unless another name is found after this piece's last */
         for (; i < client_count && clients[i].arrival <= c->list_to; i++) {
             if (clients[i].state != ALIVE || clients[i].nick[0] == '\0')
                 continue;
-            if (names == NAMES_PER_LINE) { /* one more: the list goes on from it */
+            if (names == NAMES_PER_PIECE) { /* one more: the list goes on from it */
                 c->list_from = clients[i].arrival;
-                append(line, &used, ", ...");
                 break;
             }
-            append(line, &used, names++ ? ", " : " ");
-            append(line, &used, clients[i].nick);
+            if (names > 0 && names % NAMES_PER_ROW == 0) {
+                append(piece, &used, "\n*              ");
+            } else if (names > 0) { /* the previous name, padded to its full column, and a space */
+                memset(piece + used, ' ', (size_t)(NICK_COLUMNS + 1 - width));
+                used += (size_t)(NICK_COLUMNS + 1 - width);
+            }
+            append(piece, &used, clients[i].nick);
+            width = clients[i].nick_width;
+            names++;
         }
-        if (names == 0) /* everyone still to list has left since the previous line */
-            append(line, &used, " (the others have left)");
-        append(line, &used, "\n");
-        enqueue(c, line, used);
+        if (names == 0) /* everyone still to list has left since the previous piece */
+            append(piece, &used, "(the others have left)");
+        append(piece, &used, "\n");
+        enqueue(c, piece, used);
         if (c->list_from == 0 && c->list_again) {
             c->list_again = 0;
             c->list_from = 1;
@@ -606,6 +640,33 @@ static void append(char *line, size_t *used, const char *text)
     *used += length;
 }
 
+/* How many columns of a terminal NICK (a valid nickname) takes: one for most characters,
+ * two for the wide ones of Chinese, Japanese and Korean (小明 takes 4), none for a mark
+ * that combines with the letter before it (the vowel signs of Hindi). wcwidth knows, under
+ * a Unicode locale: uselocale sets unicode_locale() for this thread, for this loop only.
+ * With no Unicode locale, nicknames are ASCII: a column a byte. */
+static int display_width(const char *nick)
+{
+    const unsigned char *s = (const unsigned char *)nick;
+    size_t length = strlen(nick), n;
+    int width = 0;
+    locale_t unicode = unicode_locale();
+    locale_t before = unicode != (locale_t)0 ? uselocale(unicode) : (locale_t)0;
+    for (size_t i = 0; i < length; i += n) {
+        n = s[i] < 0x80 ? 1 : utf8_sequence(s + i, length - i);
+        if (n < 2) { /* ASCII (or a byte that is not UTF-8, which valid_nick refuses) */
+            n = 1;
+            width++;
+            continue;
+        }
+        int w = wcwidth((wchar_t)code_point(s + i, n));
+        width += w < 0 ? 1 : w; /* (-1: not printable, which valid_nick refuses) */
+    }
+    if (unicode != (locale_t)0)
+        uselocale(before);
+    return width < NICK_COLUMNS ? width : NICK_COLUMNS;
+}
+
 /* Queue one line (a newline is added) for c. */
 static void tell(struct client *c, const char *text)
 {
@@ -616,7 +677,7 @@ static void tell(struct client *c, const char *text)
 /* Queue one line for everyone in the room (named, still here) except `except`. */
 static void tell_room(const struct client *except, const char *text)
 {
-    char buf[MAX_LINE + MAX_NICK + 8];
+    char buf[MAX_LINE + MAX_NICK_BYTES + 8];
     int n = snprintf(buf, sizeof buf, "%s\n", text);
     if (n <= 0)
         return;
@@ -697,7 +758,7 @@ static void client_left(struct client *c)
     c->state = LEFT;
     c->announced = 1;
     if (c->nick[0] != '\0') {
-        char text[MAX_NICK + 16];
+        char text[MAX_NICK_BYTES + 16];
         snprintf(text, sizeof text, "* %s left", c->nick);
         log_line(stdout, "%s\n", text);
         tell_room(c, text);
@@ -781,20 +842,86 @@ static int listening_paused(void)
 }
 
 /* ---- begin canonical: valid_nick ---- */
-/* A nickname is 1 to MAX_NICK (16) letters, digits, '_' or '-': the client checks before it
- * connects, the server when a newcomer sends one. */
+/* A nickname is 1 to MAX_NICK (16) characters, not bytes (小明 is 2 characters in 6 bytes),
+ * each a letter or a digit of any script (José, Ünal, 小明, Алёна), '_' or '-': the client
+ * checks before it connects, the server when a newcomer sends one. Which characters are
+ * letters or digits is Unicode's to say, in tables far too long to copy here; the C library
+ * has them, and iswalnum_l answers for a locale whose characters are Unicode (unicode_locale).
+ * Refused whatever those tables say, because with them one name can pass for another: the
+ * spaces, the characters that take no room at all (zero-width space, joiners, the Hangul
+ * fillers: letters that draw nothing), the bidirectional controls (U+202E, put before
+ * "ecila", shows "alice"), the byte order mark, the C1 controls; and bytes that are not UTF-8
+ * (utf8_sequence says 0). With no Unicode locale on the machine: ASCII letters and digits. */
 static int valid_nick(const char *nick)
 {
-    size_t len = strlen(nick);
-    if (len < 1 || len > MAX_NICK)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = nick[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
+    static const unsigned long refused[][2] = {
+        {0x0080, 0x00a0}, /* the C1 controls, the no-break space */
+        {0x115f, 0x1160}, {0x3164, 0x3164}, {0xffa0, 0xffa0}, /* the Hangul fillers */
+        {0x1680, 0x1680}, {0x180e, 0x180e}, /* Ogham space mark, Mongolian vowel separator */
+        {0x2000, 0x200f}, /* spaces of every width, zero-width space and joiners, LRM, RLM */
+        {0x2028, 0x202f}, /* line, paragraph separators; embeddings, overrides; a space */
+        {0x205f, 0x206f}, /* a space, word joiner, invisible operators, isolates (U+2066) */
+        {0x3000, 0x3000}, {0xfeff, 0xfeff}, /* ideographic space, byte order mark */
+    };
+    const unsigned char *s = (const unsigned char *)nick;
+    size_t length = strlen(nick), characters = 0, n;
+    for (size_t i = 0; i < length; i += n) {
+        if (++characters > MAX_NICK)
+            return 0;
+        if (s[i] < 0x80) { /* ASCII: no space, control or punctuation but '_' and '-' */
+            n = 1;
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                  (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+                return 0;
+            continue;
+        }
+        n = utf8_sequence(s + i, length - i);
+        if (n == 0)
+            return 0;
+        unsigned long c = code_point(s + i, n);
+        for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++)
+            if (c >= refused[k][0] && c <= refused[k][1])
+                return 0;
+        if (unicode_locale() == (locale_t)0 || !iswalnum_l((wint_t)c, unicode_locale()))
             return 0;
     }
-    return 1;
+    return characters > 0;
+}
+
+/* The code point (U+XXXX) of the N bytes of UTF-8 at S, N from 2 to 4 (utf8_sequence): the
+ * first byte gives its low 7 - N bits, each byte after it 6 more. */
+static unsigned long code_point(const unsigned char *s, size_t n)
+{
+    unsigned long c = s[0] & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++)
+        c = c << 6 | (s[i] & 0x3fu);
+    return c;
+}
+
+/* A locale whose characters are Unicode (its codeset is UTF-8), for iswalnum_l (and the
+ * server's wcwidth): the first of "C.UTF-8" (Debian, Alpine, glibc 2.35 and later),
+ * "en_US.UTF-8" (macOS, most other systems) and the user's own (LANG, LC_ALL: "") that is
+ * UTF-8, or (locale_t)0 if none is. newlocale only makes the object, for the calls that are
+ * given it: the program's own locale stays "C", so nothing else it prints changes, and while
+ * C.UTF-8 exists, LANG and LC_ALL change no answer. Looked for once. */
+static locale_t unicode_locale(void)
+{
+    static const char *const names[] = {"C.UTF-8", "en_US.UTF-8", ""};
+    static locale_t found;
+    static int looked;
+    if (looked)
+        return found;
+    looked = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && found == (locale_t)0; i++) {
+        locale_t candidate = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+        if (candidate == (locale_t)0)
+            continue; /* not on this machine */
+        if (strcmp(nl_langinfo_l(CODESET, candidate), "UTF-8") == 0)
+            found = candidate;
+        else
+            freelocale(candidate);
+    }
+    return found;
 }
 /* ---- end canonical: valid_nick ---- */
 

@@ -95,13 +95,21 @@ start_room_limited() {
 # join NICK [HOST]: a chatroom_client for NICK reading the FIFO $W/NICK.in (we keep a write
 # fd on it, in FD_NICK), output in $W/NICK.log; waits until the room has welcomed it.
 join() {
-  local nick=$1 host=${2:-127.0.0.1} fd
-  mkfifo "$W/$nick.in"
-  start_bg_from "$W/$nick.in" "$W/$nick.log" "$D/chatroom_client" "$host" "$SERVER_PORT" "$nick"
-  printf -v "PID_$nick" %s "$BG_PID"
-  exec {fd}>"$W/$nick.in"
-  printf -v "FD_$nick" %s "$fd"
-  wait_for_line "$W/$nick.log" "^\\* welcome $nick\$" "$READY_SECONDS" "$BG_PID"
+  join_as "$1" "$1" "${2:-127.0.0.1}"
+}
+
+# join_as KEY NICK [HOST [ENV...]]: as join, for a NICK that cannot name a shell variable
+# (小明): the FIFO, the log and the variables are named after KEY ($W/KEY.log, FD_KEY,
+# PID_KEY: for say and hang_up). ENV...: env's arguments for the client (LC_ALL=C, -u LC_ALL).
+join_as() {
+  local key=$1 nick=$2 host=${3:-127.0.0.1} fd
+  shift $(($# < 3 ? $# : 3))
+  mkfifo "$W/$key.in"
+  start_bg_from "$W/$key.in" "$W/$key.log" env "$@" "$D/chatroom_client" "$host" "$SERVER_PORT" "$nick"
+  printf -v "PID_$key" %s "$BG_PID"
+  exec {fd}>"$W/$key.in"
+  printf -v "FD_$key" %s "$fd"
+  wait_for_line "$W/$key.log" "^\\* welcome $nick\$" "$READY_SECONDS" "$BG_PID"
 }
 
 # say NICK LINE...: NICK types these lines.
@@ -408,7 +416,7 @@ _wait_grep() {
   wait_for_line "$W/bob.log" '^<alice> hello everyone$'
   wait_for_line "$W/carol.log" '^<alice> hello everyone$'
   say bob "hi alice" "/who"
-  wait_for_line "$W/bob.log" '^\* in the room: alice, bob, carol$'
+  wait_for_line "$W/bob.log" '^\*              carol$'
   wait_for_line "$W/alice.log" '^<bob> hi alice$'
   wait_for_line "$W/carol.log" '^<bob> hi alice$'
   printf 'a\e[2Jb\ac\n/quit\n' >&"$FD_carol"
@@ -444,7 +452,7 @@ _wait_grep() {
   hang_up alice
   wait_for_line "$W/room.log" '^\* alice left$'
   join dave
-  assert_file_line "$W/dave.log" "* in the room: bob, dave"
+  assert_file_line "$W/dave.log" "* in the room: bob$(printf '%30s' '')dave" # 32 - 3 + 1 spaces
   run -1 --separate-stderr timeout "$T" "$D/chatroom_load" -c 2 -n 1 127.0.0.1 "$SERVER_PORT"
   [[ $stderr =~ ^chatroom_load:\ bot\ b[0-9]+-[01]\ was\ turned\ away:\ room\ full,\ try\ again\ later$ ]] || {
     echo "unexpected stderr: $stderr" >&2; false; }
@@ -459,6 +467,79 @@ _wait_grep() {
   for i in 1 2 3 4 5 6 7; do read -r -t "$T" -u "$raw" line; printf '%s\n' "$line"; done >"$W/raw.log"
   assert_transcript room-bash "$W/raw.log"
   wait_for_line "$W/alice.log" '^\* zed joined$'
+}
+
+# Nicknames in any script (issue 22 part 3): 1 to 16 characters, not bytes, each a letter or
+# a digit of any script, _ or -; never one that could pass for another name. Built from
+# bytes ($'\xe2\x80\x8b'), not $'\u200b', which bash spells by the test's own locale.
+ZWSP=$'\xe2\x80\x8b' RLO=$'\xe2\x80\xae' LRI=$'\xe2\x81\xa6' NBSP=$'\xc2\xa0' NEL=$'\xc2\x85'
+CJK16=一二三四五六七八九十百千万亿兆京 # 16 characters, 48 bytes
+KICHI16=𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷 # 16 characters of 4 bytes (U+20BB7): the most a nickname takes
+# What the room refuses, each with how the client shows it in its usage error (the escape
+# rule: UTF-8 text as it is, even U+200B, which shows nothing; C1 and stray bytes as \xHH).
+BAD_NICKS=(abcdefghijklmnopq "${CJK16}垓" 'a b' "a${ZWSP}b" "${RLO}ecila" "a${LRI}b" "a${NBSP}b"
+  "a${NEL}b" $'a\xffb' $'a\xc0\xafb' a.b 'a!' $'\xe3\x85\xa4' $'a\tb')
+SHOWN_NICKS=(abcdefghijklmnopq "${CJK16}垓" 'a b' "a${ZWSP}b" "${RLO}ecila" "a${LRI}b" "a${NBSP}b"
+  'a\xc2\x85b' 'a\xffb' 'a\xc0\xafb' a.b 'a!' $'\xe3\x85\xa4' 'a\tb')
+
+@test "小明, José and Ünal join in their own scripts (README transcript); /who lines names up by terminal column, not by byte; LC_ALL=C or unset changes nothing" {
+  start_server "$W/room.log" env LC_ALL=C "$D/chatroom_server" 0
+  join_as xiaoming 小明 127.0.0.1 -u LC_ALL -u LANG -u LC_CTYPE
+  join_as jose José ::1 LC_ALL=C
+  wait_for_line "$W/xiaoming.log" '^\* José joined$'
+  join_as unal Ünal
+  wait_for_line "$W/xiaoming.log" '^\* Ünal joined$'
+  assert_transcript room-scripts "$W/unal.log"
+  # A nickname of 16 characters of 4 bytes each: the room keeps all 64 bytes, its lines fit.
+  join_as kichi "$KICHI16"
+  say unal /who
+  # 小明 is 4 columns in 6 bytes, José 4 in 5, Ünal 4 in 5: 32 - 4 + 1 spaces after each.
+  wait_for_count "$W/unal.log" "^\\*              Ünal {29}$KICHI16\$" 1
+  assert_equal "* in the room: 小明$(printf '%29s' '')José
+*              Ünal$(printf '%29s' '')$KICHI16" "$(tail -n 2 "$W/unal.log")" "Ünal's /who"
+  long=$(printf '字%.0s' {1..170}) # 510 bytes: "<" 64 bytes "> " and these pass whole
+  say kichi "$long"
+  wait_for_line "$W/xiaoming.log" "^<$KICHI16> $long\$"
+  say xiaoming 你好
+  wait_for_line "$W/jose.log" '^<小明> 你好$'
+  hang_up kichi
+  wait_for_line "$W/jose.log" "^\\* $KICHI16 left\$"
+  assert_file_line "$W/room.log" "* $KICHI16 left"
+  grep -qE '^\* 小明 joined \(127\.0\.0\.1 port [0-9]+\)$' "$W/room.log"
+  grep -qE '^\* José joined \(::1 port [0-9]+\)$' "$W/room.log"
+}
+
+@test "chatroom_client refuses a nickname that could pass for another before connecting (17 characters, a space, U+200B, U+202E, U+2066, U+00A0, C1, bytes not UTF-8, punctuation): one line, exit 2; 16 Chinese characters join" {
+  local i setting
+  for setting in LC_ALL=C unset; do
+    if [[ $setting == unset ]]; then unset LC_ALL LANG LC_CTYPE; else export "$setting"; fi
+    for i in "${!BAD_NICKS[@]}"; do
+      check_usage_error chatroom_client "chatroom_client: bad nickname '${SHOWN_NICKS[i]}': expected 1 to 16 letters or digits (any script), _ or -" localhost 1 "${BAD_NICKS[i]}"
+    done
+  done
+  start_room
+  join_as cjk "$CJK16" 127.0.0.1 LC_ALL=C
+  wait_for_line "$W/cjk.log" "^\\* in the room: $CJK16\$"
+}
+
+@test "chatroom_server refuses the same nicknames from a bare connection, one line each, and takes 16 Chinese characters (48 bytes)" {
+  local i line
+  start_server "$W/room.log" env -u LC_ALL -u LANG -u LC_CTYPE "$D/chatroom_server" 0
+  raw_connect raw
+  read -r -t "$T" -u "$raw" line
+  for i in "${!BAD_NICKS[@]}"; do
+    printf '%s\r\n' "${BAD_NICKS[i]}" >&"$raw" # (CRLF: as nc -C sends; the CR is no part of it)
+    read -r -t "$T" -u "$raw" line
+    assert_equal "* bad nickname: use 1 to 16 letters or digits (any script), _ or -" "$line" "the answer to '${SHOWN_NICKS[i]}'"
+  done
+  printf '%s\n' "$CJK16" >&"$raw"
+  read -r -t "$T" -u "$raw" line
+  assert_equal "* welcome $CJK16" "$line"
+  read -r -t "$T" -u "$raw" line
+  assert_equal "* in the room: $CJK16" "$line"
+  wait_for_line "$W/room.log" "^\\* $CJK16 joined "
+  run grep -c joined "$W/room.log"
+  assert_equal 1 "$output" "members who joined"
 }
 
 @test "things to try 8: a line of 600 bytes gets '* line too long'; 512 pass; the sender stays" {
@@ -534,7 +615,7 @@ Connection closed by the server' "$output" "what chatroom_client printed"
   done
   wait_grep "$W/room.log" '^\* bob dropped: not reading$'
   say carol "/who"
-  wait_grep "$W/carol.log" '^\* in the room: carol, alice$'
+  wait_grep "$W/carol.log" '^\* in the room: carol {28}alice$'
   kill -CONT "$PID_bob" # fg
   expect_exit 0 "$PID_bob" "bob's exit status"
   assert_equal "Connection closed by the server" "$(tail -n 1 "$W/bob.log")"
@@ -681,13 +762,16 @@ Connection closed by the server" "$(tail -n 2 "$W/$nick.log")"
   wait_for_line "$W/members.log" '^all sent$' 60 "$BG_PID"
   wait_grep "$W/room.log" '^\* m000000000003699 joined ' 60
   join zed
-  wait_grep "$W/zed.log" '^\* in the room: (.*, )?zed$' 60
+  wait_grep "$W/zed.log" '^\* {14}zed$' 60
   say zed /who
-  wait_for_count "$W/zed.log" '^\* in the room: (.*, )?zed$' 2 60
-  # 2 lists of 3,701 names, 20 a line: 186 lines each, every line but the last ending ", ...".
-  assert_equal 372 "$(grep -c '^\* in the room: ' "$W/zed.log")" "list lines"
-  assert_equal 370 "$(grep -c '^\* in the room: .*, \.\.\.$' "$W/zed.log")" "lines ending in ', ...'"
-  assert_equal 7402 "$(grep '^\* in the room: ' "$W/zed.log" | grep -oE 'm[0-9]{15}|zed' | wc -l)" "names"
+  wait_for_count "$W/zed.log" '^\* {14}zed$' 2 60
+  # 2 lists of 3,701 names, 2 a row: 1,851 rows each, the first "* in the room: ", the others
+  # as many columns of spaces; zed alone in the last. Every other row holds two 16-letter
+  # names, the second after 17 spaces (the first's column is 32 wide, then a space).
+  assert_equal 2 "$(grep -c '^\* in the room: ' "$W/zed.log")" "first rows"
+  assert_equal 3700 "$(grep -cE '^\* {14}[^ ]' "$W/zed.log")" "rows after the first"
+  assert_equal 3700 "$(grep -cE '^\*( in the room: | {14})m[0-9]{15} {17}m[0-9]{15}$' "$W/zed.log")" "rows of two"
+  assert_equal 7402 "$(grep -E '^\*( in the room: | {14})[^ ]' "$W/zed.log" | grep -oE 'm[0-9]{15}|zed' | wc -l)" "names"
   assert_equal 0 "$(grep -c 'dropped' "$W/room.log")" "readers dropped"
   kill -KILL "$SERVER_PID" # (a TERM would give 3,701 unread sockets a second to drain)
 }
@@ -751,8 +835,8 @@ check_usage_error() {
     check_usage_error "$prog" "$prog: too many operands (try '$prog -h')" localhost 1 "${nick[@]}" extra
     check_usage_error "$prog" "$prog: unknown option '-q' (try '$prog -h')" -q localhost 1 "${nick[@]}"
   done
-  check_usage_error chatroom_client "chatroom_client: bad nickname '': expected 1 to 16 letters, digits, _ or -" localhost 1 ''
-  check_usage_error chatroom_client "chatroom_client: bad nickname 'abcdefghijklmnopq': expected 1 to 16 letters, digits, _ or -" localhost 1 abcdefghijklmnopq
+  check_usage_error chatroom_client "chatroom_client: bad nickname '': expected 1 to 16 letters or digits (any script), _ or -" localhost 1 ''
+  check_usage_error chatroom_client "chatroom_client: bad nickname 'abcdefghijklmnopq': expected 1 to 16 letters or digits (any script), _ or -" localhost 1 abcdefghijklmnopq
   check_usage_error chatroom_load "chatroom_load: bad client count '1': expected a number from 2 to 1000" -c 1 localhost 1
   check_usage_error chatroom_load "chatroom_load: bad client count '5000': expected a number from 2 to 1000" -c 5000 localhost 1
   check_usage_error chatroom_load "chatroom_load: bad line count '0': expected a number from 1 to 1000000" -n 0 localhost 1

@@ -197,7 +197,7 @@ nc_http() {
   local bob=$TYPIST_PID bob_fd=$TYPIST_FD
   wait_for_line "$W/bob.out" '^\* nickname\?'
   type_line "$bob_fd" bob
-  wait_for_line "$W/bob.out" '^\* in the room: alice, bob'
+  wait_for_line "$W/bob.out" '^\* in the room: alice +bob$'
   wait_for_line "$W/alice.out" '^\* bob joined'
   type_line "$alice_fd" "hello bob"
   wait_for_line "$W/bob.out" '^<alice> hello bob'
@@ -220,7 +220,7 @@ nc_http() {
 "
   assert_file_bytes "$W/bob.out" "* nickname? (1 to 16 letters, digits, _ or -)
 * welcome bob
-* in the room: alice, bob
+* in the room: alice                            bob
 <alice> hello bob
 * bye bob
 "

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The Chinese guides, NN-lesson/README.zh.md (issue 22): each guide's transcripts played
-# against the version 1 programs and compared, as the lesson tests do for README.md; the
-# version 1 lines the guides cite still say what they quote; each English README links to
-# its guide; and the top README's notes map names sections its lessons' READMEs have.
+# against the version 1 programs (and 06's /who against chatroom_client) and compared, as the
+# lesson tests do for README.md; the version 1 lines the guides cite still say what they
+# quote; each English README links to its guide; and the top README's notes map names
+# sections its lessons' READMEs have.
 # Servers run on port 0 (the README's port stands in for it), clients under timeout.
 
 load test_helper
@@ -112,6 +113,17 @@ same_as_played() {
   same_as_log 06-chat chat-server-basic
 }
 
+@test "06-chat/README.zh.md: 小明 and 小红 are in the room, José's /who lines them up by terminal column" {
+  local nick fd
+  start_server "$W/room.log" "$BIN_ROOT/06-chat/chatroom_server" 0
+  for nick in 小明 小红; do # two bare connections that join and stay
+    exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    printf '%s\n' "$nick" >&"$fd"
+    wait_for_line "$W/room.log" "^\\* $nick joined " "$T" "$SERVER_PID"
+  done
+  same_as_played 06-chat room-who 12346 "$SERVER_PORT"
+}
+
 @test "every guide: its transcripts are the ones played here, each text block marked; its English README links to it under the title" {
   local lesson names expected
   declare -A played=(
@@ -120,7 +132,7 @@ same_as_played() {
     [03-tcp-server]="dict-client-basic dict-server-basic tcp-client-gbk tcp-server-gbk"
     [04-multithread-server]="mt-client-basic mt-server-basic"
     [05-udp]="udp-receiver-basic udp-sender-basic"
-    [06-chat]="chat-client-basic chat-server-basic"
+    [06-chat]="chat-client-basic chat-server-basic room-who"
   )
   for lesson in "$ROOT"/0[1-9]-*/; do
     lesson=${lesson%/}
