@@ -23,6 +23,8 @@
  *  9. A full stdout (a pipe nobody reads) stops it: no more answers. A log thread; the rest queue.
  * 10. A silent client keeps its thread for ever (fix 2: silent ones fill -m). Hung up after -w s.
  * 11. A failing pthread_create ends it (exit 1). Turned away (fix 2), said once a second, not each.
+ * 12. A client that sends but never reads holds its thread in send() for ever. -w bounds sends too.
+ * 13. (Fix 9's queue) a fast client's lines were left out of a log file. Wait while stdout moves.
  *
  * Try: ./mt_server 9090, then ../02-tcp-client/tcp_client_loop localhost 9090 (and a 3rd,
  * a 4th), or ./load_client -c 100 -n 100 localhost 9090
@@ -72,7 +74,7 @@ static int start_thread(void *(*function)(void *), void *argument, pthread_t *jo
 static void *handle_client(void *argument);        /* 6. the client's thread: recv, answer */
 static int answer_message(struct client *client, size_t length); /* log it, send reply */
 static void stop_serving(int server_socket);       /* 7. close it, hang up on everyone, wait */
-static void log_line(const char *format, ...);     /* Fix 9: queue a line for stdout, never wait */
+static void log_line(const char *format, ...);     /* Fix 9: queue a line for stdout */
 static void *write_log(void *unused);              /* Fix 9: the thread that writes the queue */
 static void finish_log(long milliseconds);         /* Fix 9: the last lines out, or give up */
 /* Plumbing, after the lesson (each comment at the definition): */
@@ -81,12 +83,10 @@ static int next_option(int argc, char *argv[], const char *options);
 static void prepare_process(void); static void set_up_signals(void);
 static void turn_away(int client_socket, const char *address);
 static void accept_failed(int server_socket); static bool once_a_second(struct timespec *last);
-static void write_out(const char *data, size_t length);
-static struct timespec realtime_in(long milliseconds);
+static void write_out(const char *data, size_t length); static struct timespec realtime_in(long ms);
 static void format_address(const struct sockaddr *a, socklen_t n, char *out, size_t size);
 static void log_message(const struct client *client, size_t length, bool full);
 static int send_all(int fd, const void *data, size_t length);
-static void ensure_standard_descriptors(void);
 _Noreturn static void fail(const char *call, const char *where);
 static void print_operand(const void *text, size_t length);
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
@@ -94,7 +94,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t length);
 static iconv_t open_encoding(const char *name, iconv_t *to_peer);
 static size_t escape_from_peer(iconv_t from_peer, char *out, size_t size, const void *d, size_t n);
 static socklen_t any_address(struct sockaddr_storage *address, int family, int port);
-static int bound_port(int fd);
+static int bound_port(int fd); static void ensure_standard_descriptors(void);
 
 int main(int argc, char *argv[])
 {
@@ -195,10 +195,13 @@ static void accept_client(int server_socket)
     }
     /* Replies are small and sent whole: no waiting for Nagle's algorithm (only speed). */
     setsockopt(client_socket, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
-    /* Fix 10: a client silent for -w seconds gives up its slot: recv() then fails (EAGAIN). */
+    /* Fix 10: a client silent for -w seconds gives up its slot: recv() then fails (EAGAIN).
+     * Fix 12: so does one that has not read for -w seconds: send() fails the same way. */
     struct timeval silence = {.tv_sec = silent_seconds};
-    if (silent_seconds > 0)
+    if (silent_seconds > 0) {
         setsockopt(client_socket, SOL_SOCKET, SO_RCVTIMEO, &silence, sizeof silence);
+        setsockopt(client_socket, SOL_SOCKET, SO_SNDTIMEO, &silence, sizeof silence);
+    }
     client->socket = client_socket;
     memcpy(client->address, address, sizeof address);
     log_line("Client online: %s", address);
@@ -277,8 +280,12 @@ static void *handle_client(void *argument)
         }
         if (received <= 0) /* 0: the client closed (Python: if not data: break); -1: reset */
             break;
-        if (answer_message(client, (size_t)received) != 0)
+        if (answer_message(client, (size_t)received) != 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) /* Fix 12: no room for -w seconds */
+                log_line("Client not reading for %ld s, hung up: %s", silent_seconds,
+                         client->address);
             break; /* Fix 1: the client is gone (EPIPE, no SIGPIPE): only its thread ends */
+        }
     }
     /* Leave: out of the list first (so shutdown never touches a closed socket), close,
      * say so, and only then count out (so that "Served N clients" comes last). */
@@ -362,8 +369,10 @@ static void stop_serving(int server_socket)
  * there is room, maybe for ever; with printf, every other thread that wanted to print waited
  * behind it for stdout's lock, main too: nobody new was answered, and SIGTERM could not end
  * the server. So a thread only queues its line, with log_line, and write_log's thread writes
- * the queue out: it alone waits. A line that finds the queue full is left out and counted;
- * the count follows the lines before it as soon as stdout takes them. */
+ * the queue out: it alone waits. A line that finds the queue full waits for room while
+ * stdout takes what it is given (Fix 13: a log file, a terminal that keeps up), and is left
+ * out and counted once write_log has been stuck in one write for LOG_STUCK_MS; the count
+ * follows the lines before it as soon as stdout takes them. */
 static pthread_t log_writer;      /* write_log's thread (main's to join) */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t log_queued = PTHREAD_COND_INITIALIZER; /* a line, or the end, for it */
@@ -372,6 +381,21 @@ static char log_queue[LOG_BYTES]; /* whole lines, in order, not yet taken by wri
 static size_t log_length;         /* bytes in log_queue */
 static long log_left_out;         /* lines that found the queue full, not yet reported */
 static bool log_ending, log_ended_all; /* finish_log asked it to end; it did */
+static pthread_cond_t log_room = PTHREAD_COND_INITIALIZER; /* write_log took the queue */
+static struct timespec log_write_began;  /* when write_log's write began; 0: not in one */
+#define LOG_STUCK_MS 100 /* Fix 13: a write this long means stdout is full, not slow */
+
+/* Fix 13: is write_log stuck in a write (stdout full), rather than busy or about to take the
+ * queue? Called with log_lock held. */
+static bool log_writer_stuck(void)
+{
+    if (log_write_began.tv_sec == 0 && log_write_began.tv_nsec == 0)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - log_write_began.tv_sec) * 1000 +
+           (now.tv_nsec - log_write_began.tv_nsec) / 1000000 >= LOG_STUCK_MS;
+}
 
 /* One line for stdout: FORMAT and its arguments as printf takes them, without the "\n". One
  * call, one whole line: lines of different threads never mix. */
@@ -388,6 +412,12 @@ static void log_line(const char *format, ...)
         length = (int)sizeof line - 2;
     line[length++] = '\n';
     pthread_mutex_lock(&log_lock);
+    /* Fix 13: no room yet, but stdout is moving: wait for write_log to take the queue (it
+     * signals log_room), at most LOG_STUCK_MS at a time, unless it is stuck in a write. */
+    while (log_length + (size_t)length > sizeof log_queue && !log_writer_stuck()) {
+        struct timespec deadline = realtime_in(LOG_STUCK_MS);
+        pthread_cond_timedwait(&log_room, &log_lock, &deadline);
+    }
     if (log_length + (size_t)length <= sizeof log_queue) {
         if (log_length == 0) /* (otherwise write_log knows: it takes all there is) */
             pthread_cond_signal(&log_queued);
@@ -426,9 +456,12 @@ static void *write_log(void *unused)
                                        log_left_out);
         log_length = 0;
         log_left_out = 0;
+        pthread_cond_broadcast(&log_room); /* Fix 13: room for the lines that wait */
+        clock_gettime(CLOCK_MONOTONIC, &log_write_began);
         pthread_mutex_unlock(&log_lock);
         write_out(batch, length); /* the one call that may wait for stdout */
         pthread_mutex_lock(&log_lock);
+        log_write_began = (struct timespec){0, 0};
     }
     log_ended_all = true;
     pthread_cond_signal(&log_ended);
@@ -569,7 +602,11 @@ static size_t escape_character(const unsigned char *s, size_t length, char piece
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -590,6 +627,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */
@@ -647,7 +692,8 @@ static long parse_arguments(int argc, char *argv[])
             max_clients = number_argument(optarg, "client limit", 1, 100000);
         } else if (option == 'w') { /* Fix 10 */
             silent_seconds = number_argument(optarg, "silence limit", 0, 86400);
-        } else if (option == ':' || optopt == 'e' || optopt == 'm' || optopt == 'w') { /* (':': glibc's "+:") */
+        } else if (option == ':' || optopt == 'e' || optopt == 'm' || optopt == 'w') {
+            /* (a value missing: ':' from glibc's "+:", '?' and optopt from others) */
             usage_error("option '-%c' needs a value (try '%s -h')", optopt, PROGRAM);
         } else {
             usage_error("unknown option '-%c' (try '%s -h')", optopt, PROGRAM);

@@ -21,6 +21,7 @@
  * 10. Connections that never send a nickname hold every slot. Closed after -w SECONDS.
  * 11. The CR of a CRLF counts: 512 bytes + CRLF are "too long". A CR before the newline is free.
  * 12. Stdout a pipe nobody reads: the room blocks in printf. Lines that would wait are counted.
+ * 13. (Fix 3's framing) a last line with no newline before the peer's FIN was lost. Passed on.
  *
  * Try: ./chatroom_server 12346, then ./chatroom_client localhost 12346 alice (bob, ...)
  * See also: chatroom_server_basic.c (version 1), chatroom_client.c, chatroom_load.c,
@@ -57,8 +58,7 @@ static volatile sig_atomic_t stop_requested; /* set by SIGINT/SIGTERM */
 static long parse_arguments(int argc, char *argv[]); /* -m, PORT: the port, or exit 2 */
 static void fit_descriptor_limit(char *note, size_t size); /* max_clients vs ulimit -n */
 static void set_up_signals(void);           /* SIGINT/SIGTERM set stop_requested */
-static int listen_nonblocking(int port);    /* step 1: socket, bind, listen, non-blocking */
-static int bound_port(int fd);              /* the port bind() really took */
+static int listen_nonblocking(int port); static int bound_port(int fd); /* step 1 */
 static struct pollfd *open_room(void);      /* step 2: clients[], the poll array, the spare */
 static int listening_paused(void);          /* out of descriptors: not accepting for 100 ms */
 static nfds_t fill_poll_array(struct pollfd *fds, int server_socket); /* step 3 */
@@ -322,7 +322,9 @@ static void serve_client(size_t i, short revents)
         ssize_t n = recv(c->fd, data, sizeof data, 0);   /* Python: data = conn.recv(1024) */
         if (n > 0)
             handle_bytes(c, data, (size_t)n);
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+        if (n == 0 && c->line_len > 0) /* Fix 13: `printf 'bye' | nc -N`: its last line */
+            handle_bytes(c, "\n", 1);   /* ended by the end of the stream, not a newline */
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
             client_left(c); /* end of stream or error: this client only */
     }
 }
@@ -1294,7 +1296,11 @@ static long long monotonic_ms(void)
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -1315,6 +1321,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

@@ -1642,6 +1642,38 @@ The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
   done
 }
 
+@test "chatroom_server fix 13: a last line with no newline, then the end of the stream: chatroom_server_basic passes it on (any chunk goes, fix 3); chatroom_server, which lost it, passes it as a line" {
+  command -v "$PYTHON3" >/dev/null || skip "python3 not installed"
+  # carol sends her name and a last line without its newline, then closes her sending half
+  # (like `printf 'carol\nlast words' | nc -N`), and reads until the room closes.
+  local carol='import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"carol\nlast words")
+s.shutdown(socket.SHUT_WR)
+while s.recv(4096):
+    pass'
+  for room in chatroom_server_basic chatroom_server; do
+    room_start "$room"
+    room_join alice bob
+    run -0 timeout "$T" "$PYTHON3" -c "$carol" "$SERVER_PORT"
+    if [[ $room == chatroom_server_basic ]]; then
+      # Version 1 passes both chunks on as they came: "carol\n", then the unended line, which
+      # bob's read gives back when it times out (no newline will come).
+      lines_until "$bob" '^carol$'
+      local rest=''
+      IFS= read -r -t 1 -u "$bob" rest || true
+      assert_equal "last words" "$rest" "what bob got from chatroom_server_basic"
+    else
+      lines_until "$bob" 'last words'
+
+      assert_equal "<carol> last words" "${GOT_LINES[-1]}" "what bob got"
+      lines_until "$bob" 'carol left'
+      assert_equal "* carol left" "${GOT_LINES[-1]}" "bob's next line"
+    fi
+    stop_all
+  done
+}
+
 # room_on_full_pipe ROOM: ROOM (chatroom_server_basic or chatroom_server) on port 0, its
 # stdout a FIFO ($W/ROOM.out) that we read once (the Listening line), then fill up and never
 # read: like a pipe into a reader that never reads, once 64 KiB of log have gone. Sets SERVER_PID,
