@@ -31,6 +31,7 @@
  *  7. Port by atoi: "abc" listens on a random port. Refused (exit 2).
  *  8. Ctrl-C or SIGTERM kills it: status 130 or 143, no last line. "Server closing", exit 0.
  *  9. Stdout closed (>&-): the socket takes fd 1, its first line kills it (SIGPIPE). 0-2 open.
+ * 10. A full stdout (a pipe nobody reads) stops it after ~64 questions. Unwritable lines counted.
  * What this version still gets wrong, on purpose: while one client is connected, a second
  * one can connect (the kernel queues it) but gets no answer until the first leaves. Lesson
  * 04 gives every client a thread.
@@ -43,8 +44,7 @@
  * See also: dict_server_basic.c (version 1), tcp_server.c (the same steps, once),
  * ../04-multithread-server/mt_server.c.
  */
-/* _DEFAULT_SOURCE (glibc) and _DARWIN_C_SOURCE (macOS) make NI_MAXHOST/NI_MAXSERV visible;
- * strict _POSIX_C_SOURCE alone hides them. */
+/* _DEFAULT_SOURCE (glibc), _DARWIN_C_SOURCE (macOS): NI_MAXHOST, which strict POSIX hides */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #define _DARWIN_C_SOURCE
@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -78,6 +79,8 @@ static void talk_to_client(int client_socket, const char *name); /* steps 6-7, r
 static const char *answer(const unsigned char *message, size_t length); /* the dictionary */
 static size_t strip_ending(const void *data, size_t *length); /* "\n", "\r\n" */
 static void say_goodbye(int client_socket, bool bare); /* after "bye": a FIN, not a RST */
+static void never_wait_on_output(void);             /* stdout, stderr: a full pipe fails at once */
+static void log_line(FILE *stream, const char *format, ...); /* a line; counted if refused */
 _Noreturn static void print_help(void);             /* -h: Usage + description, exit 0 */
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
@@ -97,6 +100,7 @@ int main(int argc, char **argv) {
     ensure_standard_descriptors(); /* Fix 9: 0, 1 and 2 open before any socket */
     int port = parse_arguments(argc, argv); /* Fix 7: digits only, 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0);       /* tests and pipes see each line at once */
+    never_wait_on_output(); /* Fix 10: a full stdout pipe costs log lines, never the server */
     /* Fix 4: writing to a client that has gone raises SIGPIPE, which would kill us silently;
      * ignored, send() fails with EPIPE instead and only that client is dropped. */
     signal(SIGPIPE, SIG_IGN);
@@ -105,7 +109,7 @@ int main(int argc, char **argv) {
     /* 1-4. Create the socket, set address reuse, bind, listen: tcp_server.c's steps, with
      *      Fix 5 (IPv6 taking IPv4 too), Fix 3 (SO_REUSEADDR). Python: s.bind((HOST,PORT)) */
     int server_socket = listen_on(port);
-    printf("Listening on port %d\n", bound_port(server_socket)); /* PORT 0: the OS chose */
+    log_line(stdout, "Listening on port %d", bound_port(server_socket)); /* PORT 0: OS chose */
 
     /* Python: while True:   (here: until SIGINT/SIGTERM). Fix 1: the notes' server has no
      * loop around accept; this one takes the next client when one leaves.
@@ -128,11 +132,11 @@ int main(int argc, char **argv) {
         /* 8. Close the client's socket: that conversation is over. The listening socket
          *    stays open for the next client. Python: conn.close() */
         close(client_socket);
-        printf("Client left: %s\n", client_name);
+        log_line(stdout, "Client left: %s", client_name);
     }
 
     /* 8. Close the listening socket: no new clients from here on. Python: s.close() */
-    printf("Server closing\n");
+    log_line(stdout, "Server closing");
     close(server_socket);
     return 0;
 }
@@ -146,11 +150,11 @@ static int accept_client(int server_socket, char *name, size_t size) {
     int client_socket = accept(server_socket, (struct sockaddr *)&address, &length);
     if (client_socket < 0) {
         if (errno != EINTR && errno != ECONNABORTED)
-            fprintf(stderr, "%s: accept: %s\n", PROGRAM, strerror(errno));
+            log_line(stderr, "%s: accept: %s", PROGRAM, strerror(errno));
         return -1;
     }
     format_address((struct sockaddr *)&address, length, name, size);
-    printf("Connection from %s\n", name);
+    log_line(stdout, "Connection from %s", name);
     return client_socket;
 }
 
@@ -164,16 +168,17 @@ static void talk_to_client(int client_socket, const char *name) {
         if (count < 0) {
             if (errno == EINTR)
                 continue; /* a signal: the loop checks stop_requested */
-            fprintf(stderr, "%s: recv %s: %s\n", PROGRAM, name, strerror(errno));
+            log_line(stderr, "%s: recv %s: %s", PROGRAM, name, strerror(errno));
             return; /* Fix 4: a reset ends this client, not the server */
         }
         if (count == 0)
             return; /* the client closed its side. Python: if not data: break */
         printf("Received: ");
         print_escaped(message, (size_t)count); /* Fix 6: never raw to the terminal */
-        putchar('\n');
+        log_line(stdout, ""); /* the end of that line (Fix 10: counted if the pipe is full) */
         if (count == RECV_SIZE)
-            printf("(1024 bytes: the buffer was full, the rest arrives as the next message)\n");
+            log_line(stdout, "(1024 bytes: the buffer was full, the rest arrives as the next "
+                             "message)");
 
         /* 7. Look the message up (without its line ending) and send the answer WITH that
          *    ending (Fix 2). Python: conn.send(words.get(data, "no").encode()) */
@@ -184,7 +189,7 @@ static void talk_to_client(int client_socket, const char *name) {
              * own). Echo it, so the last answer ends its line too. Not a question. */
             if (send_all(client_socket, message, ending) < 0)
                 return;
-            printf("(a line ending alone: the end of the last message, echoed)\n");
+            log_line(stdout, "(a line ending alone: the end of the last message, echoed)");
             continue;
         }
         const char *text = answer(message, length);
@@ -192,12 +197,12 @@ static void talk_to_client(int client_socket, const char *name) {
         memcpy(reply, text, strlen(text));
         memcpy(reply + strlen(text), message + length, ending);
         if (send_all(client_socket, reply, strlen(text) + ending) < 0) {
-            fprintf(stderr, "%s: send %s: %s\n", PROGRAM, name, strerror(errno));
+            log_line(stderr, "%s: send %s: %s", PROGRAM, name, strerror(errno));
             return;
         }
         printf("Sent: ");
         print_escaped(reply, strlen(text) + ending);
-        putchar('\n');
+        log_line(stdout, "");
         if (strcmp(text, "bye") == 0) {
             say_goodbye(client_socket, ending == 0);
             return; /* main closes the socket */
@@ -293,6 +298,60 @@ static void set_up_signals(void)
     sigaction(SIGTERM, &action, NULL);
 }
 /* ---- end canonical: set_up_signals ---- */
+
+/* ---- begin canonical: log_without_waiting ---- */
+/* A pipe that nobody reads fills up (64 KiB on Linux), and then a write to it waits until
+ * someone reads, perhaps for ever: the server stops serving, and stops hearing SIGTERM. So
+ * when stdout or stderr is a pipe or a socket, never_wait_on_output makes it non-blocking: a
+ * write that would wait fails at once (EAGAIN), the C library drops that line, and log_line
+ * counts it. A terminal or a file is left as it is: a file does not fill up this way, and a
+ * terminal's flags are shared with the shell. So are a pipe's, with whoever else writes to
+ * it: they are put back at exit. */
+static int output_flags[3] = {-1, -1, -1}; /* stdout's and stderr's flags before, or -1 */
+
+static void put_output_back(void)
+{
+    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+        if (output_flags[fd] >= 0)
+            fcntl(fd, F_SETFL, output_flags[fd]);
+}
+
+static void never_wait_on_output(void)
+{
+    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+        struct stat info;
+        if (fstat(fd, &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode)))
+            output_flags[fd] = fcntl(fd, F_GETFL); /* both first: 2>&1 shares the flags */
+    }
+    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+        if (output_flags[fd] >= 0)
+            fcntl(fd, F_SETFL, output_flags[fd] | O_NONBLOCK);
+    atexit(put_output_back);
+}
+
+/* One line on STREAM (stdout, or stderr for errors): FORMAT and its arguments, then the
+ * newline, which makes the line-buffered stdout write it. A line the write refused (the
+ * pipe was full) is counted, and the count is said after the next line that goes out. */
+static void log_line(FILE *stream, const char *format, ...)
+{
+    static unsigned long unwritten_lines = 0; /* lines a full pipe refused, not yet said */
+    va_list arguments;
+    va_start(arguments, format);
+    vfprintf(stream, format, arguments);
+    va_end(arguments);
+    fputc('\n', stream);
+    if (ferror(stream)) {
+        clearerr(stream);
+        unwritten_lines++;
+    } else if (unwritten_lines > 0 && stream == stdout) {
+        printf("(%lu log lines not written: stdout was full)\n", unwritten_lines);
+        if (ferror(stdout))
+            clearerr(stdout);
+        else
+            unwritten_lines = 0;
+    }
+}
+/* ---- end canonical: log_without_waiting ---- */
 
 /* ---- begin canonical: any_address ---- */
 /* Fill in the wildcard address ("" in Python: every address of this machine) at PORT, for
@@ -551,7 +610,11 @@ static size_t escape_character(const unsigned char *s, size_t length, char piece
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -572,6 +635,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

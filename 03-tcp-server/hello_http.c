@@ -11,7 +11,7 @@
  * close`). PORT defaults to 8080 (0: the OS picks). -t SECONDS (default 5) bounds the time
  * one client may hold this one-at-a-time server: its request head and its goodbye.
  *
- * What hello_http_basic.c gets wrong (10-14: found later, some only in this file's fixes):
+ * What hello_http_basic.c gets wrong (10-16: found later, some only in this file's fixes):
  *  1. One recv(1024) taken as the request: a longer head is cut, the close resets. Whole head.
  *  2. Closes with a request body unread: a reset, curl fails (exit 56). FIN first, then drain.
  *  3. A client that says nothing blocks it, and all after it, for ever. Dropped after -t.
@@ -26,16 +26,17 @@
  * 12. A head ending "\n\r\n" (a bare LF, then CRLF) never ended: dropped. Either ending ends it.
  * 13. Answers HTTP/9.9 with 200. 505 HTTP Version Not Supported for all but HTTP/1.x.
  * 14. An empty line before the request line got 400. Ignored, as RFC 9112 section 2.2 asks.
+ * 15. GET http://host:port/ (absolute form) got 404. Served, as RFC 9112 section 3.2.2 asks.
+ * 16. HTTP/1.1 with no Host, two, or a bad one, got 200. 400, as RFC 9112 section 3.2 asks.
  *
  * Try: ./hello_http 8080, and in terminal 2: curl -i http://127.0.0.1:8080/ (or a browser)
  *
  * See also: hello_http_basic.c (version 1), tcp_server.c and dict_server.c (the same steps
  * without HTTP), ../04-multithread-server/ (serving many clients at once).
  */
-/* _DEFAULT_SOURCE (glibc), _DARWIN_C_SOURCE (macOS): NI_MAXHOST, which strict POSIX hides */
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE
-#define _DARWIN_C_SOURCE
+#define _DEFAULT_SOURCE  /* glibc: NI_MAXHOST, which strict POSIX hides */
+#define _DARWIN_C_SOURCE /* the same on macOS */
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -57,17 +59,14 @@
 
 #define PROGRAM "hello_http"
 #define HEAD_MAX 8192 /* the longest request head we read, blank line included */
-
 static volatile sig_atomic_t stop_requested = 0; /* set by SIGINT/SIGTERM */
-static unsigned long unwritten_lines = 0;        /* Fix 10: log lines a full stdout refused */
 
 struct request; /* one parsed request line (after main) */
 static int parse_arguments(int argc, char **argv, int *timeout); /* port; exit 2 if bad */
 static void set_up_signals(void);                 /* SIGINT/SIGTERM set stop_requested */
 static int listen_on(int port);                   /* steps 1-4, as in tcp_server.c */
 static int bound_port(int fd);                    /* the port bind really got */
-static int accept_client(int server_socket, char *name, size_t size,
-                         struct timespec *arrived); /* step 5, and when the client came */
+static int accept_client(int fd, char *name, size_t size, struct timespec *arrived); /* step 5 */
 static size_t receive_head(int client_socket, const char *name, char *head, int timeout,
                            const struct timespec *arrived); /* step 6: up to the blank line */
 static void answer_request(int client_socket, const char *name, const char *head,
@@ -80,7 +79,8 @@ static void log_line(FILE *stream, const char *format, ...); /* a line; counted 
 static size_t skip_empty_lines(char *data, size_t length); /* before the request line */
 static size_t end_of_head(const char *data, size_t length); /* just past the blank line */
 static bool parse_head(const char *head, size_t length, struct request *request);
-static bool is_token_char(unsigned char c);       /* letters allowed in a method or header */
+static const char *target_path(const struct request *request, size_t *length); /* its path */
+static bool valid_host(const char *text, size_t length); /* "name:port", "[::1]:80"... */
 static void respond(int client_socket, const char *name, const char *status, const char *extra,
                     const char *type, const char *body, bool send_body); /* the answer */
 static long milliseconds_since(const struct timespec *start); /* monotonic clock */
@@ -221,10 +221,13 @@ static size_t receive_head(int client_socket, const char *name, char *head, int 
     "<html><head><meta charset=\"utf-8\"><title>Hello</title></head>\n"                    \
     "<body><h1>Hello World</h1><p>Served by hello_http, lesson 03.</p></body></html>\n"
 
-/* One parsed request line, pointing into the head (not NUL-terminated). */
+/* One parsed request line, pointing into the head (not NUL-terminated), and its Host. */
 struct request {
     const char *method, *target, *version; /* version: "HTTP/1.1" */
     size_t method_length, target_length, line_length;
+    const char *host;  /* the Host line's value, without the spaces around it */
+    size_t host_length;
+    int host_lines;    /* how many Host lines the head has (Fix 16: 1, or 0 in HTTP/1.0) */
 };
 
 /* Step 7: check the head, log its request line, and send the one answer it deserves.
@@ -238,31 +241,56 @@ static void answer_request(int client_socket, const char *name, const char *head
                 true);
         return;
     }
+    /* Fix 7 (the request line shown safely) also keeps it short, so no number of its own: at
+     * most its first 200 characters, then its length (an 8,000-byte method made an 8 KB log
+     * line). parse_head let only printable ASCII into it: 200 bytes are 200 characters. */
+    size_t shown = request.line_length < 200 ? request.line_length : 200;
     printf("Request: ");
-    print_escaped(head, request.line_length);
-    log_line(stdout, ""); /* the end of that line */
+    print_escaped(head, shown);
+    if (shown < request.line_length)
+        log_line(stdout, "... (%zu bytes)", request.line_length);
+    else
+        log_line(stdout, ""); /* the end of that line */
 
     bool is_get = request.method_length == 3 && memcmp(request.method, "GET", 3) == 0;
     bool is_head = request.method_length == 4 && memcmp(request.method, "HEAD", 4) == 0;
-    /* The path is the target up to any "?query". */
+    /* Fix 15: the path, up to any "?query", from "/path" or from "http://host/path". */
     size_t path_length = 0;
-    while (path_length < request.target_length && request.target[path_length] != '?')
-        path_length++;
-    bool is_root = path_length == 1 && request.target[0] == '/';
+    const char *path = target_path(&request, &path_length);
+    bool is_root = path != NULL && (path_length == 0 || (path_length == 1 && path[0] == '/'));
+
+    /* Fix 16: RFC 9112 section 3.2: an HTTP/1.1 request (1.2 too) MUST name the site it
+     * wants in one Host line, and a request with two Host lines, or a Host that is no host,
+     * MUST get 400: two servers (a proxy and us, say) that each believed a different one
+     * could be made to disagree about what was asked. HTTP/1.0 had no Host: it may omit it. */
+    const char *problem = NULL; /* why a well-formed request line still gets 400 */
+    if (request.host_lines > 1)
+        problem = "more than one Host line";
+    else if (request.host_lines == 1 && !valid_host(request.host, request.host_length))
+        problem = "a Host that is not a host name or address, with an optional :port";
+    else if (request.host_lines == 0 && request.version[7] != '0')
+        problem = "no Host line, which HTTP/1.1 requires";
+    else if ((is_get || is_head) && path == NULL) /* Fix 15 */
+        problem = "a target neither /path nor http://host/path";
 
     /* Fix 13: we speak HTTP/1.x (1.0, 1.1, and a later 1.x as 1.1, as RFC 9110 section 2.5
      * says); any other major version gets 505, before anything else in it is believed. */
-    if (request.version[5] != '1')
+    if (request.version[5] != '1') {
         respond(client_socket, name, "505 HTTP Version Not Supported", "", "text/plain",
                 "505 HTTP Version Not Supported\n", !is_head);
-    else if (!is_get && !is_head)
+    } else if (problem != NULL) {
+        log_line(stdout, "Bad request: %s", problem);
+        respond(client_socket, name, "400 Bad Request", "", "text/plain", "400 Bad Request\n",
+                true);
+    } else if (!is_get && !is_head) {
         respond(client_socket, name, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
                 "text/plain", "405 Method Not Allowed\n", true);
-    else if (!is_root)
+    } else if (!is_root) {
         respond(client_socket, name, "404 Not Found", "", "text/plain", "404 Not Found\n",
                 is_get);
-    else
+    } else {
         respond(client_socket, name, "200 OK", "", "text/html; charset=utf-8", PAGE, is_get);
+    }
 }
 
 /* Step 8's first half, Fix 2, as in tcp_server.c: tell the client we are done sending
@@ -360,6 +388,9 @@ static bool parse_head(const char *head, size_t length, struct request *request)
     if (line_length > 0 && head[line_length - 1] == '\r')
         line_length--;
     request->line_length = line_length;
+    request->host = NULL;
+    request->host_length = 0;
+    request->host_lines = 0;
 
     /* Request line: METHOD SP TARGET SP HTTP/1.1 */
     size_t i = 0;
@@ -400,9 +431,77 @@ static bool parse_head(const char *head, size_t length, struct request *request)
             if ((c < 0x20 && c != '\t') || c == 0x7f)
                 return false;
         }
+        if (name == 4 && strncasecmp(next, "Host", 4) == 0) { /* names ignore case: "host:" */
+            size_t from = name + 1, to = n; /* the value, without spaces or tabs around it */
+            while (from < to && (next[from] == ' ' || next[from] == '\t'))
+                from++;
+            while (to > from && (next[to - 1] == ' ' || next[to - 1] == '\t'))
+                to--;
+            request->host = next + from;
+            request->host_length = to - from;
+            request->host_lines++; /* Fix 16: counted, and judged by answer_request */
+        }
         next = eol + 1;
     }
     return true;
+}
+
+/* Fix 15: the path a request's target asks for, up to any "?query" (its length in *LENGTH),
+ * or NULL for a target we do not serve. "/path" is the origin form, what a browser sends a
+ * server. "http://host:port/path" is the absolute form, what a client sends a proxy, and RFC
+ * 9112 section 3.2.2 says a server MUST accept it too: the path is what follows the host
+ * (nothing there means "/"). Another scheme (https://, ftp://) is not ours, and a malformed
+ * target is not one at all: NULL for both, and the request gets 400. */
+static const char *target_path(const struct request *request, size_t *length) {
+    const char *path = request->target, *end = request->target + request->target_length;
+    if (path[0] != '/') {
+        /* "http://" in any case: RFC 3986 section 3.1 says a scheme ignores case */
+        if (end - path < 7 || strncasecmp(path, "http://", 7) != 0)
+            return NULL;
+        const char *host = path + 7;
+        for (path = host; path < end && *path != '/' && *path != '?'; path++)
+            continue;
+        if (!valid_host(host, (size_t)(path - host)))
+            return NULL;
+    }
+    for (*length = 0; path + *length < end && path[*length] != '?'; (*length)++)
+        continue;
+    return path;
+}
+
+/* Fixes 15 and 16: a host as a Host line or an http:// target gives it: a name or an IPv4
+ * address (letters, digits, "-._~" and %XX escapes), or an IPv6 address in brackets
+ * ("[::1]"), then an optional ":port" of digits. Never empty: an http URI must name a host
+ * (RFC 9110 section 4.2.1). RFC 3986 also lets a name hold !$&'()*+,;= which no real host
+ * has; we refuse them, the comma above all: two Host values joined into one line have it.
+ * So is "user@host" refused, which RFC 9110 section 4.2.4 asks a server to treat as an error. */
+static bool valid_host(const char *text, size_t length) {
+    size_t i = 0;
+    if (length > 0 && text[0] == '[') { /* [IPv6]: hex digits, colons, dots (::ffff:1.2.3.4) */
+        while (++i < length && text[i] != ']')
+            if (!isxdigit((unsigned char)text[i]) && text[i] != ':' && text[i] != '.')
+                return false;
+        if (i == length || i == 1)
+            return false; /* no "]", or nothing in the brackets */
+        i++;
+    } else {
+        while (i < length) {
+            unsigned char c = (unsigned char)text[i];
+            if (c == '%' && i + 2 < length && isxdigit((unsigned char)text[i + 1]) &&
+                isxdigit((unsigned char)text[i + 2]))
+                i += 3;
+            else if (isalnum(c) || (c != 0 && strchr("-._~", c) != NULL))
+                i++;
+            else
+                break;
+        }
+        if (i == 0)
+            return false; /* no name */
+    }
+    if (i < length && text[i] == ':') /* the port: digits (none at all is allowed too) */
+        while (++i < length && isdigit((unsigned char)text[i]))
+            continue;
+    return i == length;
 }
 
 /* Send a whole response: status line, our headers, then the body unless it is a HEAD. */
@@ -434,22 +533,25 @@ static long milliseconds_since(const struct timespec *start) {
     return (long)(now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
 }
 
-/* Fix 10: a pipe that nobody reads fills up (64 KiB on Linux), and then a write to it waits
- * until someone reads, perhaps for ever: the server stops serving, and stops hearing
- * SIGTERM. So when stdout or stderr is a pipe or a socket, it is made non-blocking: a write
- * that would wait fails at once (EAGAIN), the C library drops that line, and log_line
+/* ---- begin canonical: log_without_waiting ---- */
+/* A pipe that nobody reads fills up (64 KiB on Linux), and then a write to it waits until
+ * someone reads, perhaps for ever: the server stops serving, and stops hearing SIGTERM. So
+ * when stdout or stderr is a pipe or a socket, never_wait_on_output makes it non-blocking: a
+ * write that would wait fails at once (EAGAIN), the C library drops that line, and log_line
  * counts it. A terminal or a file is left as it is: a file does not fill up this way, and a
  * terminal's flags are shared with the shell. So are a pipe's, with whoever else writes to
  * it: they are put back at exit. */
 static int output_flags[3] = {-1, -1, -1}; /* stdout's and stderr's flags before, or -1 */
 
-static void put_output_back(void) {
+static void put_output_back(void)
+{
     for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
         if (output_flags[fd] >= 0)
             fcntl(fd, F_SETFL, output_flags[fd]);
 }
 
-static void never_wait_on_output(void) {
+static void never_wait_on_output(void)
+{
     for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
         struct stat info;
         if (fstat(fd, &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode)))
@@ -462,9 +564,11 @@ static void never_wait_on_output(void) {
 }
 
 /* One line on STREAM (stdout, or stderr for errors): FORMAT and its arguments, then the
- * newline, which makes the line-buffered stdout write it. Fix 10: a line the write refused
- * (the pipe was full) is counted, and the count is said after the next line that goes out. */
-static void log_line(FILE *stream, const char *format, ...) {
+ * newline, which makes the line-buffered stdout write it. A line the write refused (the
+ * pipe was full) is counted, and the count is said after the next line that goes out. */
+static void log_line(FILE *stream, const char *format, ...)
+{
+    static unsigned long unwritten_lines = 0; /* lines a full pipe refused, not yet said */
     va_list arguments;
     va_start(arguments, format);
     vfprintf(stream, format, arguments);
@@ -481,6 +585,7 @@ static void log_line(FILE *stream, const char *format, ...) {
             unwritten_lines = 0;
     }
 }
+/* ---- end canonical: log_without_waiting ---- */
 
 /* ---- begin canonical: set_up_signals ---- */
 /* The SIGINT/SIGTERM handler: it only sets a flag, all a handler may safely do. */
@@ -660,7 +765,11 @@ static long number_argument(const char *text, const char *what, long min, long m
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -681,6 +790,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

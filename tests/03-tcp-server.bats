@@ -222,9 +222,9 @@ same_as_log() {
     "tcp_server.c:145:close(client_socket)" "tcp_server.c:146:close(server_socket)" \
     "tcp_server.c:292:sigaction(SIGINT" "tcp_server.c:312:getpeername(client_socket" \
     "tcp_server.c:66:volatile sig_atomic_t stop_requested" \
-    "dict_server.c:126:talk_to_client(client_socket" "dict_server.c:130:close(client_socket)" \
-    "dict_server.c:146:accept(server_socket" "dict_server.c:170:if (count == 0)" \
-    "hello_http.c:305:SO_RCVTIMEO" "hello_http.c:208:if (count == 0)" \
+    "dict_server.c:130:talk_to_client(client_socket" "dict_server.c:134:close(client_socket)" \
+    "dict_server.c:150:accept(server_socket" "dict_server.c:174:if (count == 0)" \
+    "hello_http.c:333:SO_RCVTIMEO" "hello_http.c:208:if (count == 0)" \
     "send_recv_buffers.c:104:close(server_socket)"; do
     IFS=: read -r file line text <<<"$spec"
     grep -qE "(line|lines) $line\b" "$readme" || { echo "README.md does not cite line $line" >&2; return 1; }
@@ -791,8 +791,9 @@ $PAGE"
 @test "hello_http answers a malformed request with 400" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
   local bad
-  for bad in 'hello\r\n\r\n' 'GET /\r\n\r\n' 'GET / HTTP/1.1 extra\r\n\r\n' 'GET  / HTTP/1.1\r\n\r\n' \
-    'GET / FTP/1.0\r\n\r\n' 'GET / HTTP/1.1\r\nno colon here\r\n\r\n' 'G\0T / HTTP/1.1\r\n\r\n'; do
+  for bad in 'hello\r\n\r\n' 'GET /\r\n\r\n' 'GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n' \
+    'GET  / HTTP/1.1\r\nHost: x\r\n\r\n' 'GET / FTP/1.0\r\n\r\n' \
+    'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n' 'G\0T / HTTP/1.1\r\nHost: x\r\n\r\n'; do
     run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "$bad"
     assert_equal $'HTTP/1.1 400 Bad Request\r' "${lines[0]}" "answer to '$bad'"
     assert_line "400 Bad Request"
@@ -806,7 +807,7 @@ $PAGE"
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" -t 5 0
   run -0 timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "GET / HT" >&3' _ "$SERVER_PORT"
   wait_for_line "$SERVER_LOG" '^Client left before finishing its request: 127\.0\.0\.1 port [0-9]+$'
-  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\n\r\n'
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
   assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "next client's status line"
 }
 
@@ -1342,9 +1343,10 @@ The data of the receiving server is: $REPLY"
 
 # ---- hello_http
 
-# A request of one line and a blank one, in a file, so that `cat` sends it with one write.
+# A request of one line, a Host line and a blank one, in a file, so that `cat` sends it with
+# one write.
 one_write_request() {
-  printf 'GET %s HTTP/1.1\r\n\r\n' "$1" >"$BATS_TEST_TMPDIR/request"
+  printf 'GET %s HTTP/1.1\r\nHost: x\r\n\r\n' "$1" >"$BATS_TEST_TMPDIR/request"
 }
 SEND_FILE='exec 3<>"/dev/tcp/$1/$2" || exit 1; cat "$3" >&3; cat <&3'
 
@@ -1402,7 +1404,7 @@ SEND_FILE='exec 3<>"/dev/tcp/$1/$2" || exit 1; cat "$3" >&3; cat <&3'
 
 @test "fix 4: a client that leaves before the answer kills hello_http_basic by SIGPIPE (status 141); hello_http drops it and serves the next" {
   need_python3
-  local request=$'GET / HTTP/1.1\r\n\r\n'
+  local request=$'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
   one_write_request /
   start_server "$BATS_TEST_TMPDIR/basic.log" "$L/hello_http_basic" 0
   leave_before_reply "$request"
@@ -1498,14 +1500,18 @@ stdout_into_pipe() {
   [[ $first =~ port\ ([0-9]+)$ ]] || { echo "first line has no port: $first" >&2; return 1; }
   SERVER_PORT=${BASH_REMATCH[1]}
 }
-# FILL HOST PORT N SIZE WAIT: N requests of SIZE bytes each, one after another, each logged
-# with them (the pipe holds 64 KiB); prints "N answered", or "client K: no answer" (within
-# WAIT seconds) and stops there. Each answer is read to its end: a client that left with
-# the page unread would reset the server's send, and its error line would join the log.
-FILL='target=/$(printf "%0$4d" 0)
+# FILL HOST PORT N SIZE WAIT FILE: N requests with a target of SIZE bytes each, one after
+# another, each logged with them (hello_http logs 200 characters of a request line, about
+# 300 bytes a client: 250 clients fill the pipe's 64 KiB); prints "N answered", or "client
+# K: no answer" (within WAIT seconds) and stops there. The request is written to FILE once,
+# and `cat` sends it with one write (bash's printf writes each line on its own: version 1
+# would answer the first and close on the rest). Each answer is read to its end: a client
+# that left with the page unread would reset the server's send, and its error line would
+# join the log.
+FILL='printf "GET /%0$4d HTTP/1.1\r\nHost: x\r\n\r\n" 0 >"$6"
 for ((i = 1; i <= $3; i++)); do
   exec 3<>"/dev/tcp/$1/$2" || exit 1
-  printf "GET %s HTTP/1.1\r\n\r\n" "$target" >&3
+  cat "$6" >&3
   IFS= read -r -t "$5" a <&3 || { echo "client $i: no answer"; exit 0; }
   cat <&3 >/dev/null 2>&1
   exec 3>&-
@@ -1514,26 +1520,29 @@ echo "$3 answered"'
 
 @test "fix 10: stdout into a pipe nobody reads: hello_http_basic stops answering once it is full; hello_http answers on, counts the lines it could not write, and ends within a second of SIGTERM, exit 0" {
   stdout_into_pipe "$L/hello_http_basic" 0
-  # (1000 bytes: it reads 1024, and closing with more unread would reset the answer.)
-  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 200 1000 0.3
+  # (990 bytes: it reads 1024, and closing with more unread would reset the answer.)
+  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 200 990 0.3 "$BATS_TEST_TMPDIR/fill"
   [[ $output =~ ^client\ [0-9]+:\ no\ answer$ ]] || { echo "hello_http_basic: $output" >&2; return 1; }
   exec {OUT}<&-
 
   stdout_into_pipe "$L/hello_http" 0
-  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 30 4000 "$T"
-  assert_output "30 answered"
-  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\n\r\n'
+  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 300 1000 "$T" "$BATS_TEST_TMPDIR/fill"
+  assert_output "300 answered"
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
   assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "a normal GET, the pipe full"
-  # Someone reads a little of the pipe at last (two clients' lines, about 8 KB): the next
-  # line that goes out, the HEAD's first, is followed by the count of those lost.
+  # Someone reads a little of the pipe at last (twenty clients' lines, about 6 KB): the
+  # next line that goes out, the HEAD's first, is followed by the count of those lost.
   local line i
-  for i in 1 2 3 4 5 6; do IFS= read -r line <&"$OUT"; done
-  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'HEAD / HTTP/1.1\r\n\r\n'
-  run -0 timeout "$T" grep -m 1 -A 1 -E '^\([1-9][0-9]* log lines not written: stdout was full\)$' <&"$OUT"
-  assert_equal "Request: HEAD / HTTP/1.1" "${lines[1]}" "the line after the count"
+  for i in {1..60}; do IFS= read -r line <&"$OUT"; done
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n'
+  # (The count's line before it: an earlier count may be in the pipe too, from a moment
+  # during the filling when a short line still found room.)
+  run -0 timeout "$T" grep -m 1 -B 1 -xF "Request: HEAD / HTTP/1.1" <&"$OUT"
+  [[ ${lines[0]} =~ ^\([1-9][0-9]*\ log\ lines\ not\ written:\ stdout\ was\ full\)$ ]] ||
+    { echo "the line before the HEAD's: ${lines[0]}" >&2; return 1; }
   # Full again, then SIGTERM: gone within a second, exit 0.
-  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 30 4000 "$T"
-  assert_output "30 answered"
+  run -0 timeout "$T" bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 300 1000 "$T" "$BATS_TEST_TMPDIR/fill"
+  assert_output "300 answered"
   kill -TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID" 1
   exec {OUT}<&-
@@ -1553,12 +1562,12 @@ echo "$3 answered"'
   wait_for_line "$BATS_TEST_TMPDIR/head.log" '^connected$'
   # The slow goodbye: the whole request at once, then a byte every 0.1 s, never closing.
   start_bg "$BATS_TEST_TMPDIR/goodbye.log" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    echo connected; printf "GET /slow HTTP/1.1\r\n\r\n" >&3
+    echo connected; printf "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" >&3
     for i in {1..40}; do printf x >&3 || exit 0; sleep 0.1; done' _ "$SERVER_PORT"
   wait_for_line "$BATS_TEST_TMPDIR/goodbye.log" '^connected$'
   now_ms
   local start=$NOW_MS
-  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\n\r\n'
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
   now_ms
   assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "the GET's status line"
   ((NOW_MS - start < 2500)) || { echo "the GET waited $((NOW_MS - start)) ms" >&2; return 1; }
@@ -1588,7 +1597,7 @@ echo "$3 answered"'
   assert_line "505 HTTP Version Not Supported"
   local version
   for version in 1.0 1.2; do
-    run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "GET / HTTP/$version\\r\\n\\r\\n"
+    run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "GET / HTTP/$version\\r\\nHost: x\\r\\n\\r\\n"
     assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "the answer to HTTP/$version"
   done
 }
@@ -1599,9 +1608,136 @@ echo "$3 answered"'
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
   local before
   for before in '\r\n' '\n' '\r\n\r\n'; do
-    run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "${before}GET / HTTP/1.1\\r\\n\\r\\n"
+    run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" "${before}GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
     assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "the answer after '$before'"
   done
+}
+
+# ---- found in round three
+
+# ASK_MANY HOST PORT N SIZE WAIT: one client asks N questions of SIZE bytes each (the notes'
+# bare messages: zeros, answered a bare "no"), each after the answer to the one before;
+# prints "N answered", or "question K: no answer" (within WAIT seconds) and stops there.
+ASK_MANY='question=$(printf "%0$4d" 0)
+exec 3<>"/dev/tcp/$1/$2" || exit 1
+for ((i = 1; i <= $3; i++)); do
+  printf "%s" "$question" >&3
+  IFS= read -r -N 2 -t "$5" a <&3 || { echo "question $i: no answer"; exit 0; }
+done
+echo "$3 answered"'
+
+@test "fix 10: stdout into a pipe nobody reads: dict_server_basic stops answering once it is full; dict_server answers on, counts the lines it could not write, and ends within a second of SIGTERM, exit 0" {
+  # Version 1 serves one client, but that one may ask many questions: each is logged (about
+  # 1 KB here), and once the pipe holds 64 KiB, the next printf waits for ever.
+  stdout_into_pipe "$L/dict_server_basic" 0
+  run -0 timeout "$T" bash -c "$ASK_MANY" _ 127.0.0.1 "$SERVER_PORT" 200 1000 0.3
+  if ! [[ $output =~ ^question\ ([0-9]+):\ no\ answer$ ]] || ((BASH_REMATCH[1] < 2)); then
+    echo "dict_server_basic: $output" >&2
+    return 1
+  fi
+  exec {OUT}<&-
+
+  stdout_into_pipe "$L/dict_server" 0
+  run -0 timeout "$T" bash -c "$ASK_MANY" _ 127.0.0.1 "$SERVER_PORT" 200 1000 "$T"
+  assert_output "200 answered"
+  # Someone reads a little of the pipe at last (eight questions' lines, about 8 KB): the
+  # next line that goes out, the next client's "Connection from", is followed by the count.
+  local line i
+  for i in {1..16}; do IFS= read -r line <&"$OUT"; done
+  run -0 timeout "$T" bash -c "$ASK_LINES" _ 127.0.0.1 "$SERVER_PORT" "how are u"
+  assert_output "fine"
+  run -0 timeout "$T" grep -m 1 -B 1 -xF 'Received: how are u\n' <&"$OUT"
+  [[ ${lines[0]} =~ ^\([1-9][0-9]*\ log\ lines\ not\ written:\ stdout\ was\ full\)$ ]] ||
+    { echo "the line before the question's: ${lines[0]}" >&2; return 1; }
+  # Full again, then SIGTERM: gone within a second, exit 0.
+  run -0 timeout "$T" bash -c "$ASK_MANY" _ 127.0.0.1 "$SERVER_PORT" 200 1000 "$T"
+  assert_output "200 answered"
+  kill -TERM "$SERVER_PID"
+  wait_for_exit "$SERVER_PID" 1
+  exec {OUT}<&-
+}
+
+# http_status REQUEST: the status line the server answers REQUEST (printf %b) with, in
+# STATUS. The request goes in one write (SEND_FILE): version 1 reads one recv's worth.
+http_status() {
+  printf '%b' "$1" >"$BATS_TEST_TMPDIR/status-request"
+  run -0 timeout "$T" bash -c "$SEND_FILE" _ 127.0.0.1 "$SERVER_PORT" "$BATS_TEST_TMPDIR/status-request"
+  STATUS=${lines[0]%$'\r'}
+}
+
+@test "fix 15: an absolute-form target: hello_http_basic answers anything; hello_http, which answered GET http://HOST:PORT/ with 404, serves the page, and answers https:// with 400" {
+  # Version 1 answers whatever comes, so it cannot show this one. RFC 9112 section 3.2.2: a
+  # server MUST accept a target in absolute form (what a client sends to a proxy);
+  # hello_http took "http://..." for a path other than "/" and answered 404.
+  start_server "$BATS_TEST_TMPDIR/basic.log" "$L/hello_http_basic" 0
+  http_status "GET http://127.0.0.1:$SERVER_PORT/ HTTP/1.1\\r\\nHost: 127.0.0.1:$SERVER_PORT\\r\\n\\r\\n"
+  assert_equal "HTTP/1.1 200 OK" "$STATUS" "hello_http_basic's status line"
+
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
+  local host=127.0.0.1:$SERVER_PORT entry target
+  # TARGET|the status line it gets
+  for entry in "http://$host/|200 OK" "http://$host|200 OK" "HTTP://$host?q=1|200 OK" \
+    "http://[::1]:$SERVER_PORT/|200 OK" "http://$host/nothing|404 Not Found" \
+    "https://$host/|400 Bad Request" "ftp://$host/|400 Bad Request" "http:/$host/|400 Bad Request" \
+    "http://user@$host/|400 Bad Request" "http:///|400 Bad Request" "nothing|400 Bad Request"; do
+    target=${entry%|*}
+    http_status "GET $target HTTP/1.1\\r\\nHost: $host\\r\\n\\r\\n"
+    assert_equal "HTTP/1.1 ${entry##*|}" "$STATUS" "the answer to GET $target"
+  done
+  wait_for_count "$SERVER_LOG" '^Response: ' 11
+  assert_file_line "$SERVER_LOG" "Request: GET http://$host/ HTTP/1.1"
+  assert_equal 6 "$(grep -cxF 'Bad request: a target neither /path nor http://host/path' "$SERVER_LOG")" \
+    "400s for the target"
+  if command -v curl >/dev/null; then # curl -x: hello_http as the proxy, so curl sends the absolute form
+    run -0 timeout "$T" curl -sS --noproxy '' -x "http://$host" "http://localhost:$SERVER_PORT/"
+    assert_output "$PAGE"
+    wait_for_line "$SERVER_LOG" "^Request: GET http://localhost:$SERVER_PORT/ HTTP/1\\.1\$"
+  fi
+}
+
+@test "fix 16: hello_http_basic answers HTTP/1.1 with no Host, or two, 200; hello_http answers 400 (RFC 9112 section 3.2), and HTTP/1.0 without Host 200" {
+  local request entry
+  start_server "$BATS_TEST_TMPDIR/basic.log" "$L/hello_http_basic" 0
+  for request in 'GET / HTTP/1.1\r\n\r\n' 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'; do
+    http_status "$request"
+    assert_equal "HTTP/1.1 200 OK" "$STATUS" "hello_http_basic's answer to '$request'"
+  done
+
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
+  # REQUEST (printf %b)|the status line it gets
+  for entry in 'GET / HTTP/1.1\r\n\r\n|400 Bad Request' 'GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n|400 Bad Request' \
+    'GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n|400 Bad Request' 'HEAD / HTTP/1.2\r\n\r\n|400 Bad Request' \
+    'GET / HTTP/1.1\r\nHost: a b\r\n\r\n|400 Bad Request' 'GET / HTTP/1.1\r\nHost:\r\n\r\n|400 Bad Request' \
+    'GET / HTTP/1.1\r\nHost: x,y\r\n\r\n|400 Bad Request' 'GET / HTTP/1.1\r\nHost: u@x\r\n\r\n|400 Bad Request' \
+    'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n|400 Bad Request' 'GET / HTTP/1.1\r\nHost: x:80a\r\n\r\n|400 Bad Request' \
+    'GET / HTTP/1.0\r\n\r\n|200 OK' 'GET / HTTP/1.1\r\nhOST: \t x \r\n\r\n|200 OK' \
+    'GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n|200 OK' 'GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n|200 OK'; do
+    http_status "${entry%|*}"
+    assert_equal "HTTP/1.1 ${entry##*|}" "$STATUS" "the answer to '${entry%|*}'"
+  done
+  # Each 400 says why in the log, after the request line.
+  wait_for_count "$SERVER_LOG" '^Response: ' 14
+  assert_equal 2 "$(grep -cxF 'Bad request: no Host line, which HTTP/1.1 requires' "$SERVER_LOG")" "no Host"
+  assert_equal 2 "$(grep -cxF 'Bad request: more than one Host line' "$SERVER_LOG")" "two Hosts"
+  assert_equal 6 "$(grep -cxF 'Bad request: a Host that is not a host name or address, with an optional :port' \
+    "$SERVER_LOG")" "a bad Host"
+}
+
+@test "hello_http logs at most 200 characters of a request line, then its length (fix 7's log, an 8,000-byte method)" {
+  start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
+  local method
+  printf -v method '%08000d' 0
+  method=${method//0/A}
+  printf '%s / HTTP/1.1\r\nHost: x\r\n\r\n' "$method" >"$BATS_TEST_TMPDIR/request"
+  run -0 timeout "$T" bash -c "$SEND_FILE" _ 127.0.0.1 "$SERVER_PORT" "$BATS_TEST_TMPDIR/request"
+  assert_equal $'HTTP/1.1 405 Method Not Allowed\r' "${lines[0]}" "the status line"
+  # A line of exactly 200 characters is shown whole; one more, and it is cut.
+  http_status "${method:0:189} / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+  http_status "${method:0:190} / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+  wait_for_count "$SERVER_LOG" '^Response: ' 3
+  assert_file_line "$SERVER_LOG" "Request: ${method:0:200}... (8011 bytes)"
+  assert_file_line "$SERVER_LOG" "Request: ${method:0:189} / HTTP/1.1"
+  assert_file_line "$SERVER_LOG" "Request: ${method:0:190} / HTTP/1.... (201 bytes)"
 }
 
 # check_fix_table: the README's fix table against the three headers, this file's test names
