@@ -28,6 +28,7 @@
  * 14. An empty line before the request line got 400. Ignored, as RFC 9112 section 2.2 asks.
  * 15. GET http://host:port/ (absolute form) got 404. Served, as RFC 9112 section 3.2.2 asks.
  * 16. HTTP/1.1 with no Host, two, or a bad one, got 200. 400, as RFC 9112 section 3.2 asks.
+ * 17. Stdout closed (>&-): the socket takes fd 1, its first line kills it (SIGPIPE). 0-2 open.
  *
  * Try: ./hello_http 8080, and in terminal 2: curl -i http://127.0.0.1:8080/ (or a browser)
  *
@@ -97,7 +98,7 @@ static void print_escaped(const void *data, size_t length); /* bytes shown safel
 static int send_all(int fd, const void *data, size_t length); /* loop over send */
 
 int main(int argc, char **argv) {
-    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    ensure_standard_descriptors(); /* Fix 17: 0, 1 and 2 open before any socket */
     int timeout;
     int port = parse_arguments(argc, argv, &timeout); /* Fix 8: a strict port, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */

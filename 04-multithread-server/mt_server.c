@@ -25,9 +25,9 @@
  * 11. A failing pthread_create ends it (exit 1). Turned away (fix 2), said once a second, not each.
  * 12. A client that sends but never reads holds its thread in send() for ever. -w bounds sends too.
  * 13. (Fix 9's queue) a fast client's lines were left out of a log file. Wait while stdout moves.
+ * 14. Stdout closed (>&-): the socket takes fd 1, its first line kills it (SIGPIPE). 0-2 open.
  *
- * Try: ./mt_server 9090, then ../02-tcp-client/tcp_client_loop localhost 9090 (and a 3rd,
- * a 4th), or ./load_client -c 100 -n 100 localhost 9090
+ * Try: ./mt_server 9090, then ../02-tcp-client/tcp_client_loop localhost 9090 (a 3rd, a 4th)
  * See also: mt_server_basic.c (version 1), load_client.c, ../03-tcp-server/dict_server.c,
  * ../06-chat/chatroom_server.c (every client in one thread, with poll), README.md.
  */
@@ -98,7 +98,7 @@ static int bound_port(int fd); static void ensure_standard_descriptors(void);
 
 int main(int argc, char *argv[])
 {
-    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    ensure_standard_descriptors(); /* Fix 14: 0, 1 and 2 open before any socket */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line by line, also into a pipe (-h; the log: fix 9) */
     long port = parse_arguments(argc, argv); /* Fix 7: digits only, 0-65535, or exit 2 */
     prepare_process(); /* Fix 1: SIGPIPE ignored. Fix 2: the client limit fits ulimit -n. */

@@ -224,7 +224,7 @@ same_as_log() {
     "tcp_server.c:66:volatile sig_atomic_t stop_requested" \
     "dict_server.c:130:talk_to_client(client_socket" "dict_server.c:134:close(client_socket)" \
     "dict_server.c:150:accept(server_socket" "dict_server.c:174:if (count == 0)" \
-    "hello_http.c:333:SO_RCVTIMEO" "hello_http.c:208:if (count == 0)" \
+    "hello_http.c:334:SO_RCVTIMEO" "hello_http.c:209:if (count == 0)" \
     "send_recv_buffers.c:104:close(server_socket)"; do
     IFS=: read -r file line text <<<"$spec"
     grep -qE "(line|lines) $line\b" "$readme" || { echo "README.md does not cite line $line" >&2; return 1; }
@@ -1721,6 +1721,12 @@ http_status() {
   assert_equal 2 "$(grep -cxF 'Bad request: more than one Host line' "$SERVER_LOG")" "two Hosts"
   assert_equal 6 "$(grep -cxF 'Bad request: a Host that is not a host name or address, with an optional :port' \
     "$SERVER_LOG")" "a bad Host"
+}
+
+@test "fix 17: hello_http_basic started with stdout closed (>&-) dies of SIGPIPE at its first line (status 141, no word); hello_http logs to /dev/null and answers" {
+  stdout_closed_fix hello_http
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$PORT" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+  assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "the status line"
 }
 
 @test "hello_http logs at most 200 characters of a request line, then its length (fix 7's log, an 8,000-byte method)" {

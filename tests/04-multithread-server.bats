@@ -931,3 +931,16 @@ reader.join()' "$SERVER_PORT"
   count_lines "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] m'
   ((LINE_COUNT >= 20000)) || { echo "$LINE_COUNT messages logged, expected 20,000 or more" >&2; false; }
 }
+
+@test "fix 14: mt_server_basic started with stdout closed (>&-) dies of SIGPIPE at its first line (status 141, no word); mt_server logs to /dev/null and answers" {
+  start_bg "$BATS_TEST_TMPDIR/basic.err" bash -c 'exec >&-; exec "$@"' _ "$BASIC" 0
+  CODE=0
+  wait_for_exit "$BG_PID" || CODE=$?
+  assert_equal 141 "$CODE" "mt_server_basic's exit status (128 + SIGPIPE)"
+  assert_equal "" "$(<"$BATS_TEST_TMPDIR/basic.err")" "mt_server_basic's stderr"
+  start_bg "$BATS_TEST_TMPDIR/mt.err" bash -c 'exec >&-; exec "$@"' _ "$MT" 0
+  listening_port "$BG_PID"
+  assert_equal /dev/null "$(readlink "/proc/$BG_PID/fd/1")" "mt_server's descriptor 1"
+  run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$PORT" <<<"hello"
+  assert_line "$OK hello"
+}

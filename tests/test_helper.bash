@@ -477,3 +477,24 @@ _readme_transcript() {
     END { exit !found }' "$ROOT/$1/${3:-README.md}" ||
     { echo "no transcript '$2' in $ROOT/$1/${3:-README.md}" >&2; return 1; }
 }
+
+# listening_port PID: PORT is the port of PID's listening TCP socket, read from /proc
+# (Linux; the test skips elsewhere): a server whose stdout is /dev/null cannot tell it.
+listening_port() {
+  [[ -d /proc/$1/fd ]] || skip "needs /proc (Linux)"
+  local fd link fields deadline
+  deadline_in "$T"
+  while before_deadline; do
+    for fd in /proc/"$1"/fd/*; do
+      link=$(readlink "$fd" 2>/dev/null) || continue
+      [[ $link == socket:* ]] || continue
+      link=${link#socket:[} link=${link%]}
+      while read -ra fields; do # sl local_address rem_address st ... inode (field 10)
+        [[ ${fields[9]} == "$link" && ${fields[3]} == 0A ]] && PORT=$((16#${fields[1]##*:})) && return 0
+      done < <(cat /proc/net/tcp6 /proc/net/tcp 2>/dev/null)
+    done
+    nap
+  done
+  echo "no listening socket of $1 within $T s" >&2
+  return 1
+}
