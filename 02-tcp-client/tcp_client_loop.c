@@ -26,6 +26,8 @@
  *  7. What follows a NUL byte in a line is never sent (fgets, strlen). Sent: getline's length.
  *  8. Prints replies raw: ESC[2J in one clears the terminal. Shown escaped.
  *  9. Stdout closed (>&-): the socket takes fd 1, prompts and replies go to the server. 0-2 open.
+ * 10. Stdout full (>/dev/full): every line lost, yet exit 0 and not a word. Said, exit 1.
+ * 11. Stdin unreadable (< /, a directory): called the end of input (EOFError). Said, exit 1.
  *
  * Try (two terminals):
  *   terminal 1:  ../03-tcp-server/dict_server 50007
@@ -70,6 +72,7 @@ static int next_option(int argc, char *argv[], const char *options); /* getopt, 
 static long parse_number(const char *text, long min, long max); /* digits only, or -1 */
 static long number_argument(const char *text, const char *what, long min, long max);
 static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
+static void check_stdout(void); /* at exit: all output written, or one line, exit 1 */
 _Noreturn static void usage_error(const char *format, ...); /* one line, exit 2 */
 static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
@@ -93,6 +96,7 @@ static iconv_t from_peer = (iconv_t)-1, to_peer = (iconv_t)-1;
 int main(int argc, char *argv[])
 {
     ensure_standard_descriptors(); /* Fix 9: 0, 1 and 2 open before any socket */
+    atexit(check_stdout); /* Fix 10: output that could not be written is an error */
     const char *host, *port;
     char server_text[ADDRESS_TEXT], *line = NULL; /* line: getline makes it long enough */
     char wire[4 * MESSAGE_MAX + 4]; /* the line in ENCODING: at most 4 bytes a character */
@@ -189,7 +193,10 @@ static int connect_to_first_address(const char *host, const char *port, char *se
 
 /* Python: data = input(). A prompt at a keyboard (in a pipe it is noise), then one line
  * without its "\n" or "\r\n". Fix 7: getline returns the length, so a NUL byte in the line
- * is sent like any other byte (strlen would stop there). -1: the end of input. */
+ * is sent like any other byte (strlen would stop there). -1: the end of input. Fix 11:
+ * getline returns -1 for a read error too (stdin a directory: EISDIR); ferror(stdin) tells
+ * the two apart. An error is one line and exit 1: the kernel closes our socket as we exit,
+ * and the server sees the same FIN as after close(). */
 static ssize_t read_line(char **line, size_t *capacity)
 {
     ssize_t typed;
@@ -200,6 +207,8 @@ static ssize_t read_line(char **line, size_t *capacity)
         fflush(stdout);
     }
     typed = getline(line, capacity, stdin);
+    if (typed == -1 && ferror(stdin))
+        fail("read", "stdin"); /* "tcp_client_loop: read stdin: Is a directory" */
     if (typed == -1)
         return -1;
     length = (size_t)typed;
@@ -403,6 +412,45 @@ static void ensure_standard_descriptors(void)
 }
 /* ---- end canonical: ensure_standard_descriptors ---- */
 
+/* ---- begin canonical: check_stdout ---- */
+/* At exit, did everything we printed reach stdout? main registers this with atexit() at
+ * its top, so it runs however the program ends: main's return, exit(0) after -h, fail().
+ * A printf that cannot write (stdout on a full disk, or /dev/full) returns -1 and sets a
+ * flag, ferror(stdout), and that is all: unchecked, the output is lost, the status is still
+ * 0 and nothing is said (Python's print would raise an error). So we flush what is left,
+ * and if that or an earlier write failed: "PROGRAM: write stdout: REASON", and status 1.
+ * - stdio keeps THAT a write failed, not WHY (errno has changed since), so we write one
+ *   newline more: a full disk or a bad descriptor refuses it again, and says why. (If it
+ *   goes through, the trouble has passed, and we can only say that a write failed.)
+ * - EPIPE, "Broken pipe", means the reader has left: `./resolve localhost | head -c1`
+ *   stops reading after one byte. That is normal use of a pipe, and a line each time would
+ *   be noise, so we end as GNU tools do there, quietly, by SIGPIPE: status 141, which shells
+ *   do not report and `set -o pipefail` does. (The programs that ignore SIGPIPE do it for
+ *   their sockets: a send() to a peer that has gone fails, and they can say so.)
+ * - _exit(1) is the way to change the status from inside exit() (calling exit() again there
+ *   is undefined); stdout is flushed already, stderr unbuffered. Registered first, this runs
+ *   last, after any other atexit() clean-up. A failure keeps its status 1, and a usage
+ *   error (2) comes before any output: then there is nothing to check. */
+static void check_stdout(void)
+{
+    int failed_earlier = ferror(stdout), error = 0;
+
+    if (fflush(stdout) != 0)
+        error = errno; /* what was left could not be written */
+    else if (!failed_earlier)
+        return; /* everything reached stdout */
+    else if (write(STDOUT_FILENO, "\n", 1) < 0)
+        error = errno; /* a line was lost earlier: why, asked again */
+    if (error == EPIPE) {
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
+    fprintf(stderr, "%s: write stdout: %s\n", PROGRAM,
+            error != 0 ? strerror(error) : "an earlier write failed");
+    _exit(1);
+}
+/* ---- end canonical: check_stdout ---- */
+
 /* ---- begin canonical: usage_error ---- */
 /* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
  * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
@@ -587,7 +635,11 @@ static size_t strip_ending(const void *data, size_t *length)
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -608,6 +660,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

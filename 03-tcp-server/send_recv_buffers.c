@@ -51,6 +51,7 @@ _Noreturn static void print_help(void);             /* -h: Usage + description, 
 static int next_option(int argc, char *argv[], const char *options); /* getopt, --help, -1 */
 static long parse_number(const char *text, long min, long max); /* strict: digits, or -1 */
 static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
+static void check_stdout(void); /* at exit: all output written, or one line, exit 1 */
 _Noreturn static void usage_error(const char *format, ...); /* bad command line: exit 2 */
 static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
@@ -59,10 +60,10 @@ _Noreturn static void fail(const char *call, const char *where); /* run-time err
 
 int main(int argc, char **argv) {
     ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    atexit(check_stdout); /* at exit: output that could not be written is an error */
     int requested = parse_arguments(argc, argv); /* 0: leave the kernel's defaults */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
-    /* Writing to a peer that has gone raises SIGPIPE, which would kill us silently;
-     * ignored, send() fails with EPIPE instead and we can say what happened. */
+    /* SIGPIPE would kill us silently; ignored, a send() to a gone peer fails: we say so. */
     signal(SIGPIPE, SIG_IGN);
 
     /* 1. A listening socket on 127.0.0.1, port chosen by the OS: the "server" side.
@@ -75,8 +76,7 @@ int main(int argc, char **argv) {
     struct sockaddr_in address;
     memset(&address, 0, sizeof address);
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* sin_port stays 0: the OS picks */
     if (bind(server_socket, (struct sockaddr *)&address, sizeof address) < 0)
         fail("bind", "127.0.0.1 port 0");
     if (listen(server_socket, 1) < 0)
@@ -289,6 +289,45 @@ static void ensure_standard_descriptors(void)
 }
 /* ---- end canonical: ensure_standard_descriptors ---- */
 
+/* ---- begin canonical: check_stdout ---- */
+/* At exit, did everything we printed reach stdout? main registers this with atexit() at
+ * its top, so it runs however the program ends: main's return, exit(0) after -h, fail().
+ * A printf that cannot write (stdout on a full disk, or /dev/full) returns -1 and sets a
+ * flag, ferror(stdout), and that is all: unchecked, the output is lost, the status is still
+ * 0 and nothing is said (Python's print would raise an error). So we flush what is left,
+ * and if that or an earlier write failed: "PROGRAM: write stdout: REASON", and status 1.
+ * - stdio keeps THAT a write failed, not WHY (errno has changed since), so we write one
+ *   newline more: a full disk or a bad descriptor refuses it again, and says why. (If it
+ *   goes through, the trouble has passed, and we can only say that a write failed.)
+ * - EPIPE, "Broken pipe", means the reader has left: `./resolve localhost | head -c1`
+ *   stops reading after one byte. That is normal use of a pipe, and a line each time would
+ *   be noise, so we end as GNU tools do there, quietly, by SIGPIPE: status 141, which shells
+ *   do not report and `set -o pipefail` does. (The programs that ignore SIGPIPE do it for
+ *   their sockets: a send() to a peer that has gone fails, and they can say so.)
+ * - _exit(1) is the way to change the status from inside exit() (calling exit() again there
+ *   is undefined); stdout is flushed already, stderr unbuffered. Registered first, this runs
+ *   last, after any other atexit() clean-up. A failure keeps its status 1, and a usage
+ *   error (2) comes before any output: then there is nothing to check. */
+static void check_stdout(void)
+{
+    int failed_earlier = ferror(stdout), error = 0;
+
+    if (fflush(stdout) != 0)
+        error = errno; /* what was left could not be written */
+    else if (!failed_earlier)
+        return; /* everything reached stdout */
+    else if (write(STDOUT_FILENO, "\n", 1) < 0)
+        error = errno; /* a line was lost earlier: why, asked again */
+    if (error == EPIPE) {
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
+    fprintf(stderr, "%s: write stdout: %s\n", PROGRAM,
+            error != 0 ? strerror(error) : "an earlier write failed");
+    _exit(1);
+}
+/* ---- end canonical: check_stdout ---- */
+
 /* ---- begin canonical: usage_error ---- */
 /* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.
  * FORMAT takes %s, %c, %d, %ld and %g. What the user typed arrives through %s and %c, so
@@ -384,7 +423,11 @@ static size_t escape_character(const unsigned char *s, size_t length, char piece
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -405,6 +448,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

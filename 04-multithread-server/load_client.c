@@ -82,6 +82,7 @@ static int next_option(int argc, char *argv[], const char *options); /* getopt, 
 static long parse_number(const char *text, long min, long max);      /* strict, or -1 */
 static long number_argument(const char *text, const char *what, long min, long max);
 static void ensure_standard_descriptors(void); /* 0, 1 and 2 open: /dev/null if closed */
+static void check_stdout(void); /* at exit: all output written, or one line, exit 1 */
 _Noreturn static void usage_error(const char *format, ...);          /* one line, exit 2 */
 static void print_operand(const void *text, size_t length); /* escaped, 64 characters */
 static size_t escape_character(const unsigned char *s, size_t length, char piece[5]);
@@ -99,6 +100,7 @@ _Noreturn static void fail_lookup(const char *host, int rc); /* getaddrinfo's, e
 int main(int argc, char *argv[])
 {
     ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    atexit(check_stdout); /* at exit: output that could not be written is an error */
     setvbuf(stdout, NULL, _IOLBF, 0); /* tests and pipes see each line at once */
     struct settings settings = parse_arguments(argc, argv);
     long clients = settings.clients;
@@ -340,6 +342,45 @@ static void ensure_standard_descriptors(void)
     }
 }
 /* ---- end canonical: ensure_standard_descriptors ---- */
+
+/* ---- begin canonical: check_stdout ---- */
+/* At exit, did everything we printed reach stdout? main registers this with atexit() at
+ * its top, so it runs however the program ends: main's return, exit(0) after -h, fail().
+ * A printf that cannot write (stdout on a full disk, or /dev/full) returns -1 and sets a
+ * flag, ferror(stdout), and that is all: unchecked, the output is lost, the status is still
+ * 0 and nothing is said (Python's print would raise an error). So we flush what is left,
+ * and if that or an earlier write failed: "PROGRAM: write stdout: REASON", and status 1.
+ * - stdio keeps THAT a write failed, not WHY (errno has changed since), so we write one
+ *   newline more: a full disk or a bad descriptor refuses it again, and says why. (If it
+ *   goes through, the trouble has passed, and we can only say that a write failed.)
+ * - EPIPE, "Broken pipe", means the reader has left: `./resolve localhost | head -c1`
+ *   stops reading after one byte. That is normal use of a pipe, and a line each time would
+ *   be noise, so we end as GNU tools do there, quietly, by SIGPIPE: status 141, which shells
+ *   do not report and `set -o pipefail` does. (The programs that ignore SIGPIPE do it for
+ *   their sockets: a send() to a peer that has gone fails, and they can say so.)
+ * - _exit(1) is the way to change the status from inside exit() (calling exit() again there
+ *   is undefined); stdout is flushed already, stderr unbuffered. Registered first, this runs
+ *   last, after any other atexit() clean-up. A failure keeps its status 1, and a usage
+ *   error (2) comes before any output: then there is nothing to check. */
+static void check_stdout(void)
+{
+    int failed_earlier = ferror(stdout), error = 0;
+
+    if (fflush(stdout) != 0)
+        error = errno; /* what was left could not be written */
+    else if (!failed_earlier)
+        return; /* everything reached stdout */
+    else if (write(STDOUT_FILENO, "\n", 1) < 0)
+        error = errno; /* a line was lost earlier: why, asked again */
+    if (error == EPIPE) {
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
+    fprintf(stderr, "%s: write stdout: %s\n", PROGRAM,
+            error != 0 ? strerror(error) : "an earlier write failed");
+    _exit(1);
+}
+/* ---- end canonical: check_stdout ---- */
 
 /* ---- begin canonical: usage_error ---- */
 /* A mistake on the command line: "PROGRAM: " and the message on stderr, one line, exit 2.

@@ -464,7 +464,11 @@ static size_t escape_character(const unsigned char *s, size_t length, char piece
 
 /* ---- begin canonical: utf8_sequence ---- */
 /* How many bytes of well-formed, printable UTF-8 start at s (2 to 4), or 0. U+0080..U+009F
- * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. */
+ * are control characters, and overlong forms and surrogates are not UTF-8: all get 0. So do
+ * the invisible characters that reorder or hide text: the zero-width ones (U+200B..U+200F,
+ * U+2060..U+2064, U+FEFF), the line and paragraph separators (U+2028, U+2029) and the
+ * bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): with
+ * U+202E a peer's "txt.exe" shows as "exe.txt", and the rest of the line turns round. */
 static size_t utf8_sequence(const unsigned char *s, size_t length)
 {
     size_t need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2, i;
@@ -485,6 +489,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t length)
     for (i = 2; i < need; i++)
         if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x8b && s[2] <= 0x8f) ||
+                                         (s[2] >= 0xa8 && s[2] <= 0xae)))
+        return 0; /* U+200B..U+200F, U+2028..U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && ((s[2] >= 0xa0 && s[2] <= 0xa4) ||
+                                         (s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 0; /* U+2060..U+2064, U+2066..U+2069 */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 0; /* U+FEFF */
     return need;
 }
 /* ---- end canonical: utf8_sequence ---- */

@@ -22,10 +22,10 @@
  * 11. The CR of a CRLF counts: 512 bytes + CRLF are "too long". A CR before the newline is free.
  * 12. Stdout a pipe nobody reads: the room blocks in printf. Lines that would wait are counted.
  * 13. (Fix 3's framing) a last line with no newline before the peer's FIN was lost. Passed on.
+ * 14. Stdout closed (>&-): the socket takes fd 1, its first line kills it (SIGPIPE). 0-2 open.
  *
  * Try: ./chatroom_server 12346, then ./chatroom_client localhost 12346 alice (bob, ...)
- * See also: chatroom_server_basic.c (version 1), chatroom_client.c, chatroom_load.c,
- * ../04-multithread-server/mt_server.c (a thread per client instead of poll).
+ * See also: chatroom_server_basic.c, chatroom_client.c, ../04-multithread-server/mt_server.c.
  */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 and its XSI part, which has wcwidth */
 #include <errno.h>
@@ -59,8 +59,7 @@ static long parse_arguments(int argc, char *argv[]); /* -m, PORT: the port, or e
 static void fit_descriptor_limit(char *note, size_t size); /* max_clients vs ulimit -n */
 static void set_up_signals(void);           /* SIGINT/SIGTERM set stop_requested */
 static int listen_nonblocking(int port); static int bound_port(int fd); /* step 1 */
-static struct pollfd *open_room(void);      /* step 2: clients[], the poll array, the spare */
-static int listening_paused(void);          /* out of descriptors: not accepting for 100 ms */
+static struct pollfd *open_room(void); static int listening_paused(void); /* step 2; EMFILE */
 static nfds_t fill_poll_array(struct pollfd *fds, int server_socket); /* step 3 */
 static int wait_for_events(struct pollfd *fds, nfds_t nfds); /* step 4: poll; 0: go round */
 static void serve_client(size_t i, short revents); /* step 5, for clients[i] */
@@ -99,7 +98,7 @@ static unsigned long code_point(const unsigned char *s, size_t n);
 
 int main(int argc, char *argv[])
 {
-    ensure_standard_descriptors(); /* first: no socket may land on 0, 1 or 2 */
+    ensure_standard_descriptors(); /* Fix 14: 0, 1 and 2 open before any socket */
     long port = parse_arguments(argc, argv); /* Fix 7: digits only, 0..65535, or exit 2 */
     setvbuf(stdout, NULL, _IOLBF, 0); /* line-buffered: tests and pipes see each line at once */
     /* Fix 2: sending to a client that has gone raises SIGPIPE, which would kill the whole

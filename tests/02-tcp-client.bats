@@ -1017,6 +1017,79 @@ got b'hi'
 client left"
 }
 
+# Round three: output that cannot be written, input that cannot be read. A printf that
+# fails only sets a flag on stdout (ferror), and getline returns -1 for a read error as at
+# the end of input. Version 2 checks both: check_stdout at exit, ferror(stdin) after getline.
+
+# to_full PROGRAM ARGS...: run PROGRAM with its stdout on /dev/full (a disk with no room:
+# every write fails with ENOSPC), stdin the test's; sets status, output and stderr.
+to_full() {
+  run --separate-stderr timeout "$T" bash -c 'exec >/dev/full; exec "$@"' _ "$@"
+}
+
+# said_once PROGRAM CALL: the last run's stderr is the one line "PROGRAM: CALL: REASON"
+# (REASON is the C library's words: glibc's and musl's differ).
+said_once() {
+  [[ $stderr == "$1: $2: "?* && $stderr != *$'\n'* ]] && return 0
+  printf 'expected one stderr line "%s: %s: REASON", got: %s\n' "$1" "$2" "$stderr" >&2
+  return 1
+}
+
+@test "fix 7 (tcp_client), fix 10 (tcp_client_loop): with stdout full (>/dev/full) the _basic clients lose every line and still exit 0, not a word; tcp_client and tcp_client_loop say 'write stdout', exit 1" {
+  local program
+  start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
+  to_full "$CLIENT_BASIC" 127.0.0.1 "$SERVER_PORT"
+  assert_equal "0 ''" "$status '$stderr'" "tcp_client_basic's exit status and stderr"
+  to_full "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" <<<$'how are u\nexit'
+  assert_equal "0 ''" "$status '$stderr'" "tcp_client_loop_basic's exit status and stderr"
+  for program in tcp_client tcp_client_loop; do
+    to_full "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 "$SERVER_PORT" <<<'how are u'
+    assert_equal 1 "$status" "$program's exit status"
+    said_once "$program" "write stdout"
+    # -h's text is lost the same way; a usage error keeps its exit 2 and its one line.
+    to_full "$BIN_ROOT/02-tcp-client/$program" -h
+    assert_equal 1 "$status" "$program -h's exit status"
+    said_once "$program" "write stdout"
+    to_full "$BIN_ROOT/02-tcp-client/$program" 127.0.0.1 0
+    assert_usage_error "$program"
+  done
+  # Each did its work all the same: the server heard all four.
+  wait_for_count "$SERVER_LOG" '^Client left: ' 4 "$T"
+  count_lines "$SERVER_LOG" "^Received: (how are u|Hello, server, I'm client Xiaohei!)\$"
+  assert_equal 4 "$LINE_COUNT" "messages the server received"
+  # A run-time failure keeps its exit 1 and its line; the line about stdout comes after it.
+  start_server "$BATS_TEST_TMPDIR/one-shot.log" "$SERVERS/tcp_server" 0
+  to_full "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<$'one\ntwo'
+  assert_equal 1 "$status" "tcp_client_loop's exit status"
+  assert_equal "tcp_client_loop: the server 127.0.0.1 port $SERVER_PORT closed the connection" \
+    "${stderr%%$'\n'*}" "the first stderr line"
+  stderr=${stderr#*$'\n'}
+  said_once tcp_client_loop "write stdout"
+}
+
+@test "fix 11: tcp_client_loop_basic takes a stdin it cannot read (< /, a directory) for the end of input (EOFError, exit 1); tcp_client_loop says 'read stdin', exit 1" {
+  start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
+  run -1 --separate-stderr timeout "$T" "$LOOP_BASIC" 127.0.0.1 "$SERVER_PORT" </
+  assert_equal "EOFError: EOF when reading a line" "$stderr"
+  run -1 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" </
+  assert_output "Connected to server"
+  said_once tcp_client_loop "read stdin"
+  # The end of input is still the end of the session (fix 3): exit 0, not a word.
+  run -0 --separate-stderr timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" </dev/null
+  assert_equal "" "$stderr" "stderr at the end of input"
+  wait_for_count "$SERVER_LOG" '^Client left: ' 3 "$T"
+}
+
+@test "tcp_states -w with stdin a directory (< /) says it cannot read stdin, exit 1, before step 1; at the end of input it runs the steps without waiting" {
+  run -1 --separate-stderr timeout "$T" "$STATES" -w </
+  said_once tcp_states "read stdin"
+  assert_equal "-- press Enter --" "${lines[-1]}" "its last output"
+  [[ $'\n'$output != *$'\n1. '* ]] || { echo "step 1 ran: $output" >&2; return 1; }
+  run -0 --separate-stderr timeout "$T" "$STATES" -w </dev/null
+  assert_equal "" "$stderr" "stderr at the end of input"
+  assert_line "9. Both close their sockets.  Python: client.close(); conn.close(); server.close()"
+}
+
 # Issue 21 and 22: the one escape rule of every program that shows a peer's bytes (the
 # canonical escape_character): UTF-8 text as text; controls, C1, and what is not UTF-8 escaped.
 @test "both clients show 你好 as text and escape a leading NUL, a C1 CSI (\\xc2\\x9b), ESC, a stray byte, an overlong form, a surrogate and a cut sequence" {
@@ -1108,6 +1181,7 @@ Server: \xc4\xe3\xba\xc3'
 }
 
 @test "-e gbk: bytes that are not gbk are shown escaped, never dropped; a character gbk cannot write is refused, not sent" {
+  can_write_gbk "$CLIENT" # (a client with -e converts both ways: musl's cannot write gbk)
   # \xff is no gbk byte; \x1b[2J converts, and is escaped like any ESC; a lone \xc4 at the end
   # is half a character.
   start_peer bytes ffc4e3411b5b324ac4
@@ -1115,7 +1189,6 @@ Server: \xc4\xe3\xba\xc3'
   assert_equal 'As text: \xff你A\x1b[2J\xc4' "${lines[3]}"
   run -0 --separate-stderr timeout "$T" "$LOOP" -e GBK 127.0.0.1 "$SERVER_PORT" <<<$'hi\nexit'
   assert_equal 'Server: \xff你A\x1b[2J\xc4' "${lines[1]}"
-  can_write_gbk "$CLIENT"
   # 😀 has no gbk form: Python's encode("gbk") raises; ours says so before connecting.
   run -2 --separate-stderr timeout "$T" "$CLIENT" -e gbk 127.0.0.1 "$SERVER_PORT" '你😀'
   assert_equal "" "$output" "stdout"

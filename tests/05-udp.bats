@@ -99,6 +99,17 @@ exit status: $status"
     "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")"
 }
 
+# Round three (issue 21): a peer's bidirectional override (U+202E) turned the rest of the
+# line round on the terminal ("txt.exe" shown as "exe.txt"), and zero-width characters hid
+# text; the escape rule shows them as bytes now, the letters around them as text.
+@test "udp_receiver shows a bidi override (U+202E), a zero-width space (U+200B), a BOM (U+FEFF) and a line separator (U+2028) escaped, é and 你 as text" {
+  start_receiver -n 1
+  printf 'a\u202Eexe.txt \u200Bx \uFEFFy \u2028z é你' >"/dev/udp/127.0.0.1/$SERVER_PORT"
+  wait_for_exit "$SERVER_PID" "$T"
+  assert_equal '(32 bytes): a\xe2\x80\xaeexe.txt \xe2\x80\x8bx \xef\xbb\xbfy \xe2\x80\xa8z é你' \
+    "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")"
+}
+
 @test "several udp_senders at once: every datagram arrives once" {
   start_receiver -n 40
   local k i pids=() messages

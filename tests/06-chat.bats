@@ -479,7 +479,8 @@ KICHI16=𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷 # 16 ch
 # rule: UTF-8 text as it is, even U+200B, which shows nothing; C1 and stray bytes as \xHH).
 BAD_NICKS=(abcdefghijklmnopq "${CJK16}垓" 'a b' "a${ZWSP}b" "${RLO}ecila" "a${LRI}b" "a${NBSP}b"
   "a${NEL}b" $'a\xffb' $'a\xc0\xafb' a.b 'a!' $'\xe3\x85\xa4' $'a\tb')
-SHOWN_NICKS=(abcdefghijklmnopq "${CJK16}垓" 'a b' "a${ZWSP}b" "${RLO}ecila" "a${LRI}b" "a${NBSP}b"
+# (The escape rule shows the invisible format characters as their bytes: round three.)
+SHOWN_NICKS=(abcdefghijklmnopq "${CJK16}垓" 'a b' 'a\xe2\x80\x8bb' '\xe2\x80\xaeecila' 'a\xe2\x81\xa6b' "a${NBSP}b"
   'a\xc2\x85b' 'a\xffb' 'a\xc0\xafb' a.b 'a!' $'\xe3\x85\xa4' 'a\tb')
 
 @test "小明, José and Ünal join in their own scripts (README transcript); /who lines names up by terminal column, not by byte; LC_ALL=C or unset changes nothing" {
@@ -1382,27 +1383,6 @@ The server said byebye: chat over" "$output"
   assert_equal "chat_client: bad port 'abc': expected a number from 1 to 65535" "$stderr"
 }
 
-# listening_port PID: PORT is the port of PID's listening TCP socket, read from /proc
-# (Linux; the test skips elsewhere): a server whose stdout is /dev/null cannot tell it.
-listening_port() {
-  [[ -d /proc/$1/fd ]] || skip "needs /proc (Linux)"
-  local fd link fields
-  deadline_in "$T"
-  while before_deadline; do
-    for fd in /proc/"$1"/fd/*; do
-      link=$(readlink "$fd" 2>/dev/null) || continue
-      [[ $link == socket:* ]] || continue
-      link=${link#socket:[} link=${link%]}
-      while read -ra fields; do # sl local_address rem_address st ... inode (field 10)
-        [[ ${fields[9]} == "$link" && ${fields[3]} == 0A ]] && PORT=$((16#${fields[1]##*:})) && return 0
-      done < <(cat /proc/net/tcp6 /proc/net/tcp 2>/dev/null)
-    done
-    nap
-  done
-  echo "no listening socket of $1 within $T s" >&2
-  return 1
-}
-
 # Issue 21: started with stdout closed (`>&-`), a program's first socket is descriptor 1.
 @test "chat_server fix 10, chat_client fix 8: started with stdout closed (>&-), chat_server_basic dies of SIGPIPE at its first line and chat_client_basic sends its own lines to the server; chat_server and chat_client use /dev/null" {
   printf 'hi client\n' >"$W/server.in"
@@ -1428,6 +1408,17 @@ The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
   assert_line "Received: hi client"
 }
 
+@test "chatroom_server fix 14: started with stdout closed (>&-), chatroom_server_basic dies of SIGPIPE at its first line (status 141, no word); chatroom_server logs to /dev/null and the room works" {
+  start_bg "$W/basic.err" bash -c 'exec >&-; exec "$@"' _ "$D/chatroom_server_basic" 0
+  expect_exit 141 "$BG_PID" "chatroom_server_basic's exit status (128 + SIGPIPE)"
+  assert_equal "" "$(<"$W/basic.err")" "chatroom_server_basic's stderr"
+  start_bg "$W/room.err" bash -c 'exec >&-; exec "$@"' _ "$D/chatroom_server" 0
+  listening_port "$BG_PID"
+  assert_equal /dev/null "$(readlink "/proc/$BG_PID/fd/1")" "chatroom_server's descriptor 1"
+  run -0 timeout "$T" "$D/chatroom_client" 127.0.0.1 "$PORT" alice </dev/null
+  assert_line "* welcome alice"
+}
+
 # Issue 21: two chatroom_clients with stdout closed sent each other's lines back into the
 # room without end; the room must hear only what each one types.
 @test "chatroom_client started with stdout closed (>&-) sends only what is typed, not the room's lines back into the room" {
@@ -1438,6 +1429,77 @@ The client said byebye: chat over" "$(tail -n +3 "$SERVER_LOG")"
   assert_equal "* bob joined
 <bob> hi from bob
 * bob left" "$(sed -n '/^\* bob joined$/,$p' "$W/alice.log")"
+}
+
+# Round three: output that cannot be written, input that cannot be read. A printf that
+# fails only sets a flag on stdout (ferror), and a read error on stdin was taken for its
+# end (getline returns -1 for both; chatroom_client took read()'s -1 like its 0). The
+# clients check both: check_stdout at exit, then ferror(stdin), or read()'s -1 apart.
+
+# to_full PROGRAM ARGS...: run PROGRAM with its stdout on /dev/full (a disk with no room:
+# every write fails with ENOSPC), stdin the test's; sets status, output and stderr.
+to_full() {
+  run --separate-stderr timeout "$T" bash -c 'exec >/dev/full; exec "$@"' _ "$@"
+}
+
+# said_once PROGRAM CALL: the last run's stderr is the one line "PROGRAM: CALL: REASON"
+# (REASON is the C library's words: glibc's and musl's differ).
+said_once() {
+  [[ $stderr == "$1: $2: "?* && $stderr != *$'\n'* ]] && return 0
+  printf 'expected one stderr line "%s: %s: REASON", got: %s\n' "$1" "$2" "$stderr" >&2
+  return 1
+}
+
+@test "chat_client fix 9: with stdout full (>/dev/full) chat_client_basic loses every line and still exits 0, not a word; chat_client says 'write stdout', exit 1" {
+  local client
+  for client in chat_client_basic chat_client; do
+    start_chat chat_server /dev/null # it answers hello with byebye: the chat goes well
+    to_full "$D/$client" 127.0.0.1 "$SERVER_PORT" <<<hello
+    expect_exit 0 "$SERVER_PID" "chat_server's exit status"
+    assert_file_line "$SERVER_LOG" "Received: hello"
+    if [[ $client == chat_client_basic ]]; then
+      assert_equal "0 ''" "$status '$stderr'" "chat_client_basic's exit status and stderr"
+    else
+      assert_equal 1 "$status" "chat_client's exit status"
+      said_once chat_client "write stdout"
+    fi
+  done
+  # -h's text is lost the same way; a usage error keeps its exit 2 and its one line.
+  to_full "$D/chat_client" -h
+  assert_equal 1 "$status" "chat_client -h's exit status"
+  said_once chat_client "write stdout"
+  to_full "$D/chat_client" 127.0.0.1 abc
+  assert_usage_error chat_client
+}
+
+@test "chat_client fix 10: with stdin a directory (< /) chat_client_basic takes the read error for the end of input: it sends nothing, and both sides wait for ever; chat_client says 'read stdin', says byebye, exit 1" {
+  start_chat chat_server /dev/null
+  start_bg_from / "$W/client_basic.log" "$D/chat_client_basic" 127.0.0.1 "$SERVER_PORT"
+  client_pid=$BG_PID
+  wait_for_line "$SERVER_LOG" '^Connected by '
+  still_quiet "$SERVER_LOG" '^Received' 0.2
+  alive "$SERVER_PID"
+  alive "$client_pid"
+  stop_pid "$client_pid"
+  expect_exit 1 "$SERVER_PID" "chat_server's exit status, the client gone"
+  start_chat chat_server /dev/null
+  run -1 --separate-stderr timeout "$T" "$D/chat_client" 127.0.0.1 "$SERVER_PORT" </
+  assert_output "Connected to 127.0.0.1 port $SERVER_PORT"
+  said_once chat_client "read stdin"
+  expect_exit 0 "$SERVER_PID" "chat_server's exit status"
+  assert_file_line "$SERVER_LOG" "The client said byebye: chat over"
+}
+
+@test "chatroom_client with stdin a directory (< /) says it cannot read stdin and leaves as at the end of input, exit 1; the end of input itself stays exit 0" {
+  start_room
+  join alice
+  run -1 --separate-stderr timeout "$T" "$D/chatroom_client" 127.0.0.1 "$SERVER_PORT" bob </
+  said_once chatroom_client "read stdin"
+  assert_line "* bye bob"
+  wait_for_line "$W/alice.log" '^\* bob left$'
+  run -0 --separate-stderr timeout "$T" "$D/chatroom_client" 127.0.0.1 "$SERVER_PORT" carol </dev/null
+  assert_equal "" "$stderr" "stderr at the end of input"
+  assert_line "* bye carol"
 }
 
 @test "chatroom_server fix 1: one member who stops reading stalls chatroom_server_basic (a newcomer's line never arrives); chatroom_server drops him and the room goes on" {

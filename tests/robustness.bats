@@ -691,7 +691,7 @@ bad_peers() {
 }
 
 @test "hello_http survives closes, resets, 1 MiB, random bytes and SIGPIPE" {
-  bad_peers 03-tcp-server/hello_http "" 'GET / HTTP/1.1\r\n\r\n' '</html>'
+  bad_peers 03-tcp-server/hello_http "" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' '</html>'
   report
 }
 
@@ -861,11 +861,12 @@ bad_peers() {
   report
 }
 
-@test "hello_http at the RFCs' edges: a head ending \n\r\n, empty lines first, HTTP/9.9" {
+@test "hello_http at the RFCs' edges: a head ending \n\r\n, empty lines first, HTTP/9.9, no Host or two" {
   start_named 03-tcp-server/hello_http
   local entry request want
   # REQUEST (printf %b)|the status line it gets
-  for entry in 'GET / HTTP/1.1\nHost: x\n\r\n|200 OK' '\r\nGET / HTTP/1.1\r\n\r\n|200 OK' \
+  for entry in 'GET / HTTP/1.1\nHost: x\n\r\n|200 OK' '\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n|200 OK' \
+    'GET / HTTP/1.1\r\n\r\n|400 Bad Request' 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n|400 Bad Request' \
     '\n\r\n\nGET / HTTP/1.0\r\n\r\n|200 OK' 'GET / HTTP/9.9\r\n\r\n|505 HTTP Version Not Supported' \
     'HEAD / HTTP/2.0\r\n\r\n|505 HTTP Version Not Supported'; do
     request=${entry%|*} want=${entry##*|}
@@ -899,12 +900,12 @@ fill_log() {
   case ${1##*/} in
     hello_http)
       run timeout "$T" bash -c 'target=/$(printf "%01000d" 0)
-        for ((i = 1; i <= 100; i++)); do
+        for ((i = 1; i <= 300; i++)); do
           exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-          printf "GET %s HTTP/1.1\r\n\r\n" "$target" >&3
+          printf "GET %s HTTP/1.1\r\nHost: x\r\n\r\n" "$target" >&3
           IFS= read -r -t 1 a <&3 || { echo "client $i: no answer"; exit 1; }
           exec 3>&-
-        done; echo "100 answered"' _ "$2" ;;
+        done; echo "300 answered"' _ "$2" ;; # (about 290 bytes of log each: 87 KB)
     mt_server) # a line of about 105 bytes a message: 168 KB, past the pipe and its queue
       run timeout "$T" bash -c '"$0" -c 1 -n 1600 -s 200 127.0.0.1 "$1" >/dev/null &&
         echo "1600 answered"' "$B/04-multithread-server/load_client" "$2" ;;
@@ -1123,6 +1124,107 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(open(sys.argv[2], "rb").
           fail_case "chatroom_client vs a server that does '$behaviour': raw control bytes on the terminal"
       fi
     done
+  done
+  report
+}
+
+# ---------------------------------------------------------------------------------------
+# Output that cannot be written, input that cannot be read (round three)
+
+# Every program of the tables but the servers: a server's stdout is its log, and a full one
+# is handled their own way (lines counted, served on: the test on a pipe nobody reads).
+non_servers() {
+  local prog
+  while IFS= read -r prog; do
+    [[ " ${SERVERS[*]} " == *" $prog "* ]] || printf '%s\n' "$prog"
+  done <<<"$(all_programs)"
+}
+
+# out_case STATUS REGEX WHERE CMD...: CMD with its stdout WHERE, "full" (/dev/full: every
+# write fails with ENOSPC) or a descriptor number, and stdin as given, exits STATUS with its
+# stderr empty (REGEX "") or one line matching REGEX (the reason in it is the C library's
+# words, which differ between glibc and musl: not checked).
+out_case() {
+  local want_status=$1 regex=$2 where=$3 lines_=() want="no stderr"
+  shift 3
+  [[ -z $regex ]] || want="one stderr line matching /$regex/"
+  CASES=$((CASES + 1))
+  run --separate-stderr timeout "$T" bash -c \
+    'if [[ $0 == full ]]; then exec >/dev/full; else exec >&"$0"; fi; exec "$@"' "$where" "$@"
+  mapfile -t lines_ <<<"$stderr"
+  if [[ $status != "$want_status" || ( -z $regex && -n $stderr ) ||
+    ( -n $regex && ( ${#lines_[@]} != 1 || ! $stderr =~ $regex ) ) ]]; then
+    fail_case "$(shown "$@") with stdout ${where/#[0-9]*/a pipe whose reader has gone}: expected exit $want_status and $want; got exit $status, stderr \"$stderr\""
+  fi
+}
+
+@test "every program but the servers: a stdout it cannot write (>/dev/full) gets 'PROG: write stdout: REASON', exit 1, for -h and a real run; a usage error keeps its exit 2; a pipe whose reader has gone, SIGPIPE and not a word" {
+  local prog name gone r entry rest input progs=() args=() mt room
+  mapfile -t progs < <(non_servers)
+  # A pipe whose reader has gone, for good: the FIFO opened both ways, then for writing
+  # alone, then the first closed. Each write to $gone fails with EPIPE (or raises SIGPIPE).
+  mkfifo "$W/gone"
+  exec {r}<>"$W/gone" {gone}>"$W/gone" {r}<&-
+  for prog in "${progs[@]}"; do
+    name=${prog##*/}
+    out_case 1 "^$name: write stdout: .+" full "$B/$prog" -h </dev/null
+    out_case 2 "^$name: unknown option '-x' \\(try '$name -h'\\)\$" full "$B/$prog" -x </dev/null
+    out_case 141 "" "$gone" "$B/$prog" -h </dev/null
+  done
+  exec {gone}>&-
+
+  # A real run of each, where one is cheap: the peers are mt_server (it answers each line),
+  # the chat room, and a chat_server for each chat_client.
+  start_named 04-multithread-server/mt_server
+  mt=$SERVER_PORT
+  start_named 06-chat/chatroom_server
+  room=$SERVER_PORT
+  # PROGRAM|its arguments|what it reads on stdin
+  local runs=("01-ip-and-ports/local_ips||" "01-ip-and-ports/resolve|localhost|"
+    "01-ip-and-ports/ip_convert|127.0.0.1 ::1|" "01-ip-and-ports/ports|22 http|"
+    "01-ip-and-ports/port_check|127.0.0.1 $mt|" "02-tcp-client/tcp_client|127.0.0.1 $mt|"
+    "02-tcp-client/tcp_client_loop|127.0.0.1 $mt|hello" "02-tcp-client/tcp_states||"
+    "03-tcp-server/send_recv_buffers||" "04-multithread-server/load_client|-c 1 -n 1 127.0.0.1 $mt|"
+    "05-udp/udp_sender|127.0.0.1 $mt hello|" "05-udp/stream_vs_datagram||"
+    "05-udp/reliability_demo|-n 10|" "05-udp/unix_socket||"
+    "06-chat/chat_client|127.0.0.1 CHAT|hello" "06-chat/chatroom_client|127.0.0.1 $room bob|hello"
+    "06-chat/chatroom_load|-c 2 -n 1 127.0.0.1 $room|")
+  for entry in "${runs[@]}"; do
+    IFS='|' read -r prog rest input <<<"$entry"
+    [[ -x $B/$prog ]] || continue
+    if [[ $rest == *CHAT ]]; then # one chat per chat_server: it answers hello with byebye
+      start_named 06-chat/chat_server
+      rest=${rest/CHAT/$SERVER_PORT}
+    fi
+    read -ra args <<<"$rest"
+    out_case 1 "^${prog##*/}: write stdout: .+" full "$B/$prog" "${args[@]}" <<<"$input"
+  done
+
+  # A run-time failure keeps its exit 1 and its line; the line about stdout comes after.
+  CASES=$((CASES + 1))
+  run --separate-stderr timeout "$T" bash -c 'exec >/dev/full; exec "$@"' _ \
+    "$B/01-ip-and-ports/resolve" localhost no..such..host
+  [[ $status == 1 && $stderr =~ ^resolve:\ getaddrinfo\ no\.\.such\.\.host:\ [^$'\n']+$'\n'resolve:\ write\ stdout:\ [^$'\n']+$ ]] ||
+    fail_case "resolve localhost no..such..host >/dev/full: expected exit 1, the lookup's line then stdout's; got exit $status, stderr \"$stderr\""
+  report
+}
+
+@test "tcp_client_loop, chat_client, chatroom_client and tcp_states -w, stdin a directory (< /): 'PROG: read stdin: REASON', exit 1, not the end of input" {
+  local entry prog rest args=()
+  start_named 04-multithread-server/mt_server
+  local mt=$SERVER_PORT
+  start_named 06-chat/chatroom_server
+  local room=$SERVER_PORT
+  start_named 06-chat/chat_server
+  local chat=$SERVER_PORT
+  for entry in "02-tcp-client/tcp_client_loop|127.0.0.1 $mt" "06-chat/chat_client|127.0.0.1 $chat" \
+    "06-chat/chatroom_client|127.0.0.1 $room bob" "02-tcp-client/tcp_states|-w"; do
+    IFS='|' read -r prog rest <<<"$entry"
+    read -ra args <<<"$rest"
+    CASES=$((CASES + 1))
+    run --separate-stderr timeout "$T" "$B/$prog" "${args[@]}" </
+    [[ $status == 1 && $stderr =~ ^${prog##*/}:\ read\ stdin:\ [^$'\n']+$ ]] ||
+      fail_case "$(shown "$B/$prog" "${args[@]}") </: expected exit 1 and one stderr line '${prog##*/}: read stdin: REASON'; got exit $status, stderr \"$stderr\""
   done
   report
 }
