@@ -302,6 +302,7 @@ static int bound_socket(int type, struct sockaddr_in *address)
 }
 /* ---- end canonical: bound_socket ---- */
 
+/* ---- begin canonical: parse_arguments_no_operands ---- */
 /* No options but -h/--help, no operands. */
 static void parse_arguments(int argc, char *argv[])
 {
@@ -316,6 +317,7 @@ static void parse_arguments(int argc, char *argv[])
     if (optind < argc)
         usage_error("too many operands (try '%s -h')", PROGRAM);
 }
+/* ---- end canonical: parse_arguments_no_operands ---- */
 
 /* ---- begin canonical: next_option ---- */
 /* getopt, plus what it lacks: "--help" is -h, any other "--word" is an unknown option, and
