@@ -510,14 +510,22 @@ EOF
   assert_equal 2 "$(grep -o '> ' <<<"$output" | wc -l)" "number of '> ' prompts"
 }
 
-# time_wait_side PORT: wait until ss lists a TIME-WAIT entry for a connection to the server
-# on PORT, then set TW_SIDE to the side(s) that hold one: "client", "server" or "both".
+# time_wait_entries PORT: ss's TIME-WAIT entries with PORT at either end, one space between
+# fields (ss pads its columns to the widest entry of each listing).
+time_wait_entries() {
+  ss -Htan state time-wait "( sport = :$1 or dport = :$1 )" | tr -s ' \t' '  '
+}
+
+# time_wait_side PORT [BEFORE]: wait until ss lists a TIME-WAIT entry for a connection to
+# the server on PORT that is not in BEFORE (time_wait_entries before the connection: the OS
+# may hand a server on port 0 a port whose earlier connections, another test's, still wait),
+# then set TW_SIDE to the side(s) that hold one: "client", "server" or "both".
 time_wait_side() { untraced _time_wait_side "$@"; } # a polling loop: see untraced in test_helper
 _time_wait_side() {
-  local entries= local_address peer_address client=0 server=0
+  local entries= line local_address peer_address client=0 server=0
   deadline_in "$T"
   while before_deadline; do
-    entries=$(ss -Htan state time-wait "( sport = :$1 or dport = :$1 )")
+    entries=$(time_wait_entries "$1" | grep -vxF -e "${2:-}" || true)
     [[ -n $entries ]] && break
     nap
   done
@@ -534,15 +542,18 @@ _time_wait_side() {
 
 @test "who ends in TIME_WAIT: the client when it leaves with exit, the server when it closes first" {
   command -v ss >/dev/null || skip "ss (iproute2) not installed"
+  local before
   start_server "$BATS_TEST_TMPDIR/dict.log" "$SERVERS/dict_server" 0
+  before=$(time_wait_entries "$SERVER_PORT")
   run -0 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" <<<'exit'
-  time_wait_side "$SERVER_PORT"
+  time_wait_side "$SERVER_PORT" "$before"
   assert_equal client "$TW_SIDE" "the side in TIME_WAIT after exit"
   # tcp_server closes after its reply; tcp_client_loop closes only once its next recv has
   # returned 0, so the server's FIN was surely first.
   start_server "$BATS_TEST_TMPDIR/tcp.log" "$SERVERS/tcp_server" 0
+  before=$(time_wait_entries "$SERVER_PORT")
   run -1 timeout "$T" "$LOOP" 127.0.0.1 "$SERVER_PORT" < <(printf 'hello\nstill there?\n')
-  time_wait_side "$SERVER_PORT"
+  time_wait_side "$SERVER_PORT" "$before"
   assert_equal server "$TW_SIDE" "the side in TIME_WAIT after tcp_server closed"
 }
 
