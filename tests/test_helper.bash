@@ -168,9 +168,14 @@ start_bg() {
 }
 
 # start_bg_from INPUT LOG CMD [ARGS...]: as start_bg, reading stdin from INPUT (a FIFO, say).
+# LOG is emptied here, before the background starts: a test that runs a second server with
+# the same LOG would otherwise find the first one's "Listening" line until the background's
+# own redirection empties it, and read the old port (CI saw it: the port line gone between
+# the wait and the read). A FIFO is left alone (opening it would wait for a reader).
 start_bg_from() {
   local input=$1 log=$2
   shift 2
+  [[ -p $log ]] || : >"$log"
   (
     trap - DEBUG # this subshell only: its loop below need not be traced
     # Close every inherited descriptor above 2 (bats' fd 3 among them).
