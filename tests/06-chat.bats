@@ -77,6 +77,7 @@ start_room() {
 start_room_limited() {
   local setup=$1
   shift
+  : >"$W/room.log" # emptied now, not by the background: see start_bg_from
   (
     for fd in /dev/fd/*; do
       fd=${fd##*/}
@@ -1518,6 +1519,7 @@ said_once() {
     room_join alice bob
     raw_connect carol
     [[ $room == chatroom_server ]] || wait_for_count "$SERVER_LOG" '^New connection from ' 3
+    : >"$W/carol.$room" # (there before settles looks: the background creates it later)
     detached "<&$carol >$W/carol.$room 2>/dev/null" cat
     detached ">&$alice 2>/dev/null" bash -c 'yes "$1" | head -c "$2"' flood "$line" "$flood"
     settles "$W/carol.$room" # the flood has passed, or stopped
@@ -1790,6 +1792,7 @@ fill_pipe() {
   echo hello >&"$alice"
   lines_until "$bob" '^<alice> hello$'
   # Someone reads the pipe again: the next line is preceded by the count of those lost.
+  : >"$W/drained" # (there before wc looks)
   detached "<$W/chatroom_server.out >$W/drained" cat
   local reader=${STARTED_PIDS[-1]}
   deadline_in "$T"
