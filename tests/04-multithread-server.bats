@@ -81,7 +81,7 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
   start_server "$BATS_TEST_TMPDIR/server.log" "$MT" 0
   run -0 timeout "$T" "$LOAD" -c 2 -n 3 ::1 "$SERVER_PORT"
   assert_output_matches '^clients 2, lines 3, replies 6, errors 0, '
-  file_has_line "$SERVER_LOG" '^\[::1 port [0-9]+\] client 2 line 3$'
+  wait_for_line "$SERVER_LOG" '^\[::1 port [0-9]+\] client 2 line 3$' "$T" # (the log thread may lag)
   run -0 timeout "$T" "$LOAD" -c 2 -n 3 localhost "$SERVER_PORT"
   assert_output_matches '^clients 2, lines 3, replies 6, errors 0, '
 }
@@ -91,6 +91,7 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
   # load_client -s 1023: 1,023 bytes and the newline, the longest line it sends.
   run -0 timeout "$T" "$LOAD" -c 2 -n 2 -s 1023 127.0.0.1 "$SERVER_PORT"
   assert_output_matches '^clients 2, lines 2, replies 4, errors 0, '
+  wait_for_count "$SERVER_LOG" '\(1024 bytes: ' 4 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] client [12] line [12]\.{49}\.\.\. \(1024 bytes: the buffer was full, any rest arrives as the next message\)$'
   assert_equal 4 "$LINE_COUNT" "full-buffer log lines"
 }
@@ -111,6 +112,7 @@ Client offline: 127.0.0.1 port PORT" "$(ports <"$SERVER_LOG")" "the log"
     exec 3<>"/dev/tcp/127.0.0.1/$0"; printf "a\0b\033[2J\\\\\t\n" >&3
     head -n 1 <&3 | od -An -tx1 | tr -d " \n"' "$SERVER_PORT"
   assert_output "$(printf '%s a\0b\033[2J\\\t\n' "$OK" | od -An -tx1 | tr -d ' \n')"
+  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] a' "$T" # (the log thread may lag)
   assert_file_line "$SERVER_LOG" "$(grep -oE '^\[127\.0\.0\.1 port [0-9]+\] ' "$SERVER_LOG")a\\x00b\\x1b[2J\\\\\\t"
   # 64 KiB of random bytes, then hang up without reading the replies.
   run -0 timeout "$T" bash -c '
@@ -247,6 +249,7 @@ $OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   # then the connection is gone and its 4 other lines are errors.
   assert_output_matches '^clients 20, lines 5, replies 60, errors 40, '
   [[ $stderr =~ load_client:\ client\ 11:\ (send:|recv:|server\ closed) ]] || { echo "stderr: $stderr"; false; }
+  wait_for_count "$SERVER_LOG" '^Server busy, turned away: ' 10 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^Server busy, turned away: 127\.0\.0\.1 port [0-9]+$'
   assert_equal 10 "$LINE_COUNT" "clients turned away"
 }
@@ -258,6 +261,7 @@ $OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   # (each of the 52 turned away: "server busy" answers its first line, its second is an error)
   assert_output_matches '^clients 300, lines 2, replies 548, errors 52, '
   wait_for_count "$SERVER_LOG" '^Client offline: ' 248 "$T"
+  wait_for_count "$SERVER_LOG" '^Server busy, turned away: ' 52 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^Server busy, turned away: '
   assert_equal 52 "$LINE_COUNT" "clients turned away"
   run -1 grep -E '^mt_server: ' "$SERVER_LOG" # (nothing on stderr)
@@ -273,6 +277,7 @@ $OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   # (Two lines each: "server busy" counts as the answer to a newcomer's first, not its second.)
   run -1 timeout "$T" "$LOAD" -c 12 -n 2 127.0.0.1 "$SERVER_PORT"
   assert_output_matches '^clients 12, lines 2, replies 19, errors 5, '
+  wait_for_count "$SERVER_LOG" '^Server busy, turned away: ' 5 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^Server busy, turned away: '
   assert_equal 5 "$LINE_COUNT" "clients turned away"
   wait_for_count "$SERVER_LOG" '^Client offline: ' 7 "$T"
@@ -679,6 +684,7 @@ exit_status_of() {
   run -1 timeout "$T" "$LOAD" -c 70 -n 2 127.0.0.1 "$SERVER_PORT"
   # (each of the 14 turned away: "server busy" answers its first line, its second is an error)
   assert_output_matches '^clients 70, lines 2, replies 126, errors 14, '
+  wait_for_count "$SERVER_LOG" '^Server busy, turned away: ' 14 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^Server busy, turned away: '
   assert_equal 14 "$LINE_COUNT" "clients turned away"
   alive "$SERVER_PID" || { echo "mt_server is gone" >&2; return 1; }
@@ -705,6 +711,7 @@ exit_status_of() {
 
   start_server "$BATS_TEST_TMPDIR/mt.log" "$MT" 0
   run -0 timeout "$T" bash -c "$send" "$SERVER_PORT" $((${#OK} + 6))
+  wait_for_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] ' "$T" # (the log thread may lag)
   file_has_line "$SERVER_LOG" '^\[127\.0\.0\.1 port [0-9]+\] \\x1b\[2Jhi$' || { cat -v "$SERVER_LOG" >&2; return 1; }
   if file_has_line "$SERVER_LOG" $'\e'; then cat -v "$SERVER_LOG" >&2; return 1; fi
 }
@@ -832,6 +839,8 @@ start_unread_stdout() {
     ! IFS= read -r -t "$T" reply <&"$fd" || { echo "more after the hang-up: $reply" >&2; false; }
   done
   exec 7>&- 8>&- 9>&-
+  # (The log has its own thread: the lines may come just after the connections end.)
+  wait_for_count "$SERVER_LOG" '^Client silent for 1 s, hung up: ' 3 "$T"
   count_lines "$SERVER_LOG" '^Client silent for 1 s, hung up: 127\.0\.0\.1 port [0-9]+$'
   assert_equal 3 "$LINE_COUNT" "silent clients hung up on"
   wait_for_count "$SERVER_LOG" '^Client offline: ' 3 "$T"
@@ -868,6 +877,7 @@ limit_address_space() {
   local started=$NOW_MS
   run -0 timeout "$T" "$LOAD" -c 100 -n 1 127.0.0.1 "$SERVER_PORT"
   assert_output_matches '^clients 100, lines 1, replies 100, errors 0, ' # (answers or 'server busy')
+  wait_for_count "$SERVER_LOG" '^Server busy, turned away: ' 1 "$T" # (the log thread may lag)
   count_lines "$SERVER_LOG" '^Server busy, turned away: '
   ((LINE_COUNT > 0)) || { cat "$SERVER_LOG" >&2; return 1; }
   count_lines "$SERVER_LOG" "^mt_server: pthread_create: .* \\(newcomers are told 'server busy'; said at most once a second\\)$"

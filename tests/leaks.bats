@@ -88,16 +88,18 @@ repeat_against() {
 }
 
 # settle [FDS THREADS]: measure until the descriptor and thread counts are back to FDS and
-# THREADS (if given) or, without them, the same twice in a row; READY_SECONDS at most.
+# THREADS (if given) or, without them, unchanged for 300 ms (on a busy machine the last
+# warm-up client's thread can live on for tens of ms); READY_SECONDS at most.
 settle() {
-  local last=
+  local last= since=0
   deadline_in "$READY_SECONDS"
   while measure "$SERVER_PID" && before_deadline; do
     if [[ -n ${1:-} ]]; then
       ((FDS == $1 && THREADS == $2)) && return 0
-    else
-      [[ $last == "$FDS $THREADS" ]] && return 0
-      last="$FDS $THREADS"
+    elif [[ $last != "$FDS $THREADS" ]]; then
+      last="$FDS $THREADS" since=$NOW_MS
+    elif ((NOW_MS - since >= 300)); then
+      return 0
     fi
     nap
   done
