@@ -104,7 +104,9 @@ exit status: $status"
 # text; the escape rule shows them as bytes now, the letters around them as text.
 @test "udp_receiver shows a bidi override (U+202E), a zero-width space (U+200B), a BOM (U+FEFF) and a line separator (U+2028) escaped, é and 你 as text" {
   start_receiver -n 1
-  printf 'a\u202Eexe.txt \u200Bx \uFEFFy \u2028z é你' >"/dev/udp/127.0.0.1/$SERVER_PORT"
+  # The characters as UTF-8 bytes: bash's printf spells \u202E by the test's locale, and
+  # in the C locale (a fresh root shell has no LANG) it would send the six characters \u202E.
+  printf 'a\xe2\x80\xaeexe.txt \xe2\x80\x8bx \xef\xbb\xbfy \xe2\x80\xa8z é你' >"/dev/udp/127.0.0.1/$SERVER_PORT"
   wait_for_exit "$SERVER_PID" "$T"
   assert_equal '(32 bytes): a\xe2\x80\xaeexe.txt \xe2\x80\x8bx \xef\xbb\xbfy \xe2\x80\xa8z é你' \
     "$(sed -nE '2s/^From 127\.0\.0\.1 port [0-9]+ //p' "$SERVER_LOG")"
