@@ -576,7 +576,7 @@ raw_peer() {
 # /dev/null on them first, and serves.
 @test "servers started with descriptors 0, 1 and 2 closed: /dev/null on each, and they serve" {
   [[ -d /proc/self/fd ]] || skip "needs /proc (Linux)"
-  local prog name fd link fields port
+  local prog name fd link hex port
   for prog in "${SERVERS[@]}"; do
     name=${prog##*/}
     CASES=$((CASES + 1))
@@ -589,9 +589,8 @@ raw_peer() {
         [[ $link == socket:* ]] || continue
         [[ $name == udp_receiver ]] && port=udp && break
         link=${link#socket:[} link=${link%]}
-        while read -ra fields; do # sl local_address rem_address st ... inode (field 10)
-          [[ ${fields[9]} == "$link" && ${fields[3]} == 0A ]] && port=$((16#${fields[1]##*:}))
-        done < <(cat /proc/net/tcp6 /proc/net/tcp 2>/dev/null)
+        hex=$(listening_port_of_inode "$link")
+        [[ -n $hex ]] && port=$((16#$hex)) && break
       done
       [[ -n $port ]] || nap
     done
