@@ -236,8 +236,13 @@ static int show_ends(struct end *a, struct end *b)
         look_at(a, &look_a);
         if (b != NULL)
             look_at(b, &look_b);
-        if (!waits_for_ack(look_a.state) && (b == NULL || !waits_for_ack(look_b.state)))
+        if (!waits_for_ack(look_a.state) && (b == NULL || !waits_for_ack(look_b.state))) {
+            /* The ACK that ended b's wait left a after a was looked at, when the two looks
+             * straddled it: look at a again, so both lines show the same moment. */
+            if (b != NULL && waited)
+                look_at(a, &look_a);
             break;
+        }
         nanosleep(&pause, NULL);
         waited = 1;
     }
