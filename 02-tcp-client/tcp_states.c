@@ -237,8 +237,9 @@ static int show_ends(struct end *a, struct end *b)
         if (b != NULL)
             look_at(b, &look_b);
         if (!waits_for_ack(look_a.state) && (b == NULL || !waits_for_ack(look_b.state))) {
-            /* The ACK that ended b's wait left a after a was looked at, when the two looks
-             * straddled it: look at a again, so both lines show the same moment. */
+            /* a was looked at before b. If the ACK that ended b's wait left a between
+             * the two looks, a's line would not count it yet: look at a once more, so
+             * both lines show the same moment. */
             if (b != NULL && waited)
                 look_at(a, &look_a);
             break;
