@@ -134,7 +134,7 @@ same_as_log() {
   exec 7>&-
   diff <(printf '%s\n' "${answers[@]}") "$BATS_TEST_TMPDIR/nc.out"
   wait_for_line "$SERVER_LOG" '^Client left: '
-  kill -INT "$SERVER_PID"
+  interrupt INT "$SERVER_PID"
   wait_for_exit "$SERVER_PID"
   same_as_log dict-server "$SERVER_LOG"
 }
@@ -173,7 +173,7 @@ same_as_log() {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
   replay hello-http-curl 8080 "$SERVER_PORT"
   wait_for_count "$SERVER_LOG" '^Response: ' 5
-  kill -INT "$SERVER_PID"
+  interrupt INT "$SERVER_PID"
   wait_for_exit "$SERVER_PID"
   same_as_log hello-http "$SERVER_LOG"
 }
@@ -507,7 +507,7 @@ usage_case() {
   local sig
   for sig in TERM INT; do
     start_server "$BATS_TEST_TMPDIR/$sig.log" "$L/tcp_server" 0
-    kill -"$sig" "$SERVER_PID"
+    interrupt "$sig" "$SERVER_PID"
     wait_for_exit "$SERVER_PID"
     assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "last line after SIG$sig"
   done
@@ -662,7 +662,7 @@ usage_case() {
 
 @test "dict_server says it is closing and exits 0 on SIGTERM" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/dict_server" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID"
   assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "last line"
 }
@@ -676,7 +676,7 @@ usage_case() {
   exec 7>"$BATS_TEST_TMPDIR/in"
   echo "how are u" >&7
   wait_for_line "$BATS_TEST_TMPDIR/nc.out" '^fine$'
-  kill -INT "$SERVER_PID"
+  interrupt INT "$SERVER_PID"
   wait_for_exit "$SERVER_PID"
   run tail -n 2 "$SERVER_LOG"
   assert_output_matches '^Client left: ::1 port [0-9]+$'
@@ -813,7 +813,7 @@ $PAGE"
 
 @test "hello_http says it is closing and exits 0 on SIGTERM" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID"
   assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "last line"
 }
@@ -1022,7 +1022,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()'
 leave_before_reply() {
   local rc=0
-  kill -STOP "$SERVER_PID"
+  pause "$SERVER_PID" || return 1
   timeout "$T" "$PYTHON3" -c "$LEAVE_WITH_RESET" "$SERVER_PORT" "$1" || rc=$?
   kill -CONT "$SERVER_PID"
   return "$rc"
@@ -1146,13 +1146,13 @@ stdout_closed_fix() {
 
 @test "fix 7: SIGTERM kills tcp_server_basic (status 143, no last line); tcp_server says Server closing, exit 0" {
   start_server "$BATS_TEST_TMPDIR/basic.log" "$L/tcp_server_basic" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 143 "$CODE" "tcp_server_basic's exit status (128 + SIGTERM)"
   assert_equal "Listening on port $SERVER_PORT" "$(<"$SERVER_LOG")" "tcp_server_basic's lines"
 
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/tcp_server" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 0 "$CODE" "tcp_server's exit status"
   assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "tcp_server's last line"
@@ -1207,7 +1207,7 @@ stdout_closed_fix() {
       'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "how are u" >&3; cat <&3' _ "$port"
     client=$BG_PID
     wait_for_line "$BATS_TEST_TMPDIR/$prog.client" '^fine'
-    kill -TERM "$SERVER_PID"
+    interrupt TERM "$SERVER_PID"
     wait_for_exit "$client"
     restart "$prog" "$port"
   done
@@ -1261,13 +1261,13 @@ stdout_closed_fix() {
 
 @test "fix 8: SIGTERM kills dict_server_basic (status 143, no last line); dict_server says Server closing, exit 0" {
   start_server "$BATS_TEST_TMPDIR/basic.log" "$L/dict_server_basic" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 143 "$CODE" "dict_server_basic's exit status (128 + SIGTERM)"
   assert_equal "port 0" "$(tail -n 1 "$SERVER_LOG")" "dict_server_basic's last line"
 
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/dict_server" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 0 "$CODE" "dict_server's exit status"
   assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "dict_server's last line"
@@ -1407,7 +1407,7 @@ SEND_FILE='exec 3<>"/dev/tcp/$1/$2" || exit 1; cat "$3" >&3; cat <&3'
     # The server closes first after its answer: its port keeps the connection in TIME_WAIT.
     run -0 timeout "$T" bash -c "$SEND_FILE" _ 127.0.0.1 "$port" "$BATS_TEST_TMPDIR/request"
     assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "$prog's status line"
-    kill -TERM "$SERVER_PID"
+    interrupt TERM "$SERVER_PID"
     exit_status "$SERVER_PID"
     restart "$prog" "$port"
   done
@@ -1450,14 +1450,14 @@ SEND_FILE='exec 3<>"/dev/tcp/$1/$2" || exit 1; cat "$3" >&3; cat <&3'
 @test "fix 9: SIGTERM kills hello_http_basic (status 143, no last line); hello_http says Server closing, exit 0" {
   start_server "$BATS_TEST_TMPDIR/basic.log" "$L/hello_http_basic" 0
   wait_for_line "$SERVER_LOG" '^The server started successfully'
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 143 "$CODE" "hello_http_basic's exit status (128 + SIGTERM)"
   assert_equal "The server started successfully, Waiting for client connection..." \
     "$(tail -n 1 "$SERVER_LOG")" "hello_http_basic's last line"
 
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" 0
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status "$SERVER_PID"
   assert_equal 0 "$CODE" "hello_http's exit status"
   assert_equal "Server closing" "$(tail -n 1 "$SERVER_LOG")" "hello_http's last line"
@@ -1522,7 +1522,7 @@ echo "$3 answered"'
   # Full again, then SIGTERM: gone within a second, exit 0.
   run -0 timeout $((3 * T)) bash -c "$FILL" _ 127.0.0.1 "$SERVER_PORT" 300 1000 "$T" "$BATS_TEST_TMPDIR/fill"
   assert_output "300 answered"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID" 1
   exec {OUT}<&-
 }
@@ -1631,7 +1631,7 @@ echo "$3 answered"'
   # Full again, then SIGTERM: gone within a second, exit 0.
   run -0 timeout "$T" bash -c "$ASK_MANY" _ 127.0.0.1 "$SERVER_PORT" 200 1000 "$T"
   assert_output "200 answered"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID" 1
   exec {OUT}<&-
 }

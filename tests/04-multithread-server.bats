@@ -230,7 +230,7 @@ $OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   wait_for_count "$SERVER_LOG" '^Client offline: ' 1 "$T"
   exec 7>&-
   wait_for_count "$SERVER_LOG" '^Client offline: ' 2 "$T"
-  kill -INT "$SERVER_PID"
+  interrupt INT "$SERVER_PID"
   local exit_status=0
   wait_for_exit "$SERVER_PID" "$T" || exit_status=$?
   assert_equal 0 "$exit_status" "exit status"
@@ -296,7 +296,7 @@ $OK carol 1" "$(cat "$BATS_TEST_TMPDIR/carol.log")" "carol's screen"
   run -0 timeout "$T" "$LOAD" -c 3 -n 2 127.0.0.1 "$SERVER_PORT"
   start_line_client idle "$SERVER_PORT" 7
   say 7 idle "I stay connected"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   local exit_status=0
   wait_for_exit "$SERVER_PID" "$T" || exit_status=$?
   assert_equal 0 "$exit_status" "exit status"
@@ -661,7 +661,7 @@ exit_status_of() {
   # the FIN are queued: its first reply meets a closed socket, whose reset makes a later
   # send raise SIGPIPE. (Running, it may read everything before the client has left: then
   # it sees the end, and nothing fails; measured 1 run in 6.)
-  kill -STOP "$SERVER_PID"
+  pause "$SERVER_PID"
   run -0 timeout "$T" "$PYTHON3" -c "$LEAVE_EARLY" "$SERVER_PORT"
   kill -CONT "$SERVER_PID"
   exit_status_of "$SERVER_PID"
@@ -751,7 +751,7 @@ $OK ho"
   start_server "$BATS_TEST_TMPDIR/basic.log" "$BASIC" 0
   start_line_client first "$SERVER_PORT" 7
   wait_for_line "$SERVER_LOG" '^Client connection succeeded: ' "$T" "$SERVER_PID"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status_of "$SERVER_PID"
   assert_equal 143 "$CODE" "mt_server_basic's exit status (128 + SIGTERM)"
   [[ $(tail -n 1 "$SERVER_LOG") == "Client connection succeeded: "* ]] || { cat "$SERVER_LOG" >&2; return 1; }
@@ -760,7 +760,7 @@ $OK ho"
   start_server "$BATS_TEST_TMPDIR/mt.log" "$MT" 0
   start_line_client second "$SERVER_PORT" 8
   wait_for_line "$SERVER_LOG" '^Client online: ' "$T" "$SERVER_PID"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   exit_status_of "$SERVER_PID"
   assert_equal 0 "$CODE" "mt_server's exit status"
   assert_equal "Served 1 client" "$(tail -n 1 "$SERVER_LOG")" "mt_server's last line"
@@ -770,7 +770,7 @@ $OK ho"
 # ==== fixes: round two (issue 21)
 
 # start_unread_stdout CMD [ARGS...]: start the server CMD with its stdout into a pipe, and a
-# `cat` at the other end copying it to a log; `kill -STOP "$READER_PID"` then stops the
+# `cat` at the other end copying it to a log; `pause "$READER_PID"` then stops the
 # reading, as Ctrl-Z does to the `less` of `mt_server | less`: nobody reads the pipe, and once
 # its 64 KiB are full, a write to it waits. Sets SERVER_PID, SERVER_PORT, SERVER_LOG (what the
 # cat copied) and READER_PID; stderr goes to $SERVER_LOG.err.
@@ -792,7 +792,7 @@ start_unread_stdout() {
   # fill the pipe; its thread then waits in printf, holding stdout's lock, and the client's
   # 65th line is never answered.
   start_unread_stdout "$BASIC" 0
-  kill -STOP "$READER_PID"
+  pause "$READER_PID"
   run -124 timeout 0.3 "$LOAD" -c 1 -n 200 -s 1000 127.0.0.1 "$SERVER_PORT"
   kill -CONT "$READER_PID"
 
@@ -801,7 +801,7 @@ start_unread_stdout() {
   # main waited for stdout's lock.) ThreadSanitizer pauses a second at exit while a thread
   # runs, here the log's, still waiting for the pipe: not for this run.
   TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}atexit_sleep_ms=0" start_unread_stdout "$MT" 0
-  kill -STOP "$READER_PID"
+  pause "$READER_PID"
   run -0 timeout "$T" "$LOAD" -c 1 -n 1600 -s 200 127.0.0.1 "$SERVER_PORT"
   assert_output_matches '^clients 1, lines 1600, replies 1600, errors 0, '
   run -0 timeout "$T" bash -c "$LINE_CLIENT" 127.0.0.1 "$SERVER_PORT" <<<"still there?"
@@ -810,9 +810,9 @@ start_unread_stdout() {
   kill -CONT "$READER_PID"
   wait_for_line "$SERVER_LOG" '^\([0-9]+ log lines left out: stdout was full\)$' "$T" "$SERVER_PID"
   # Full again, then SIGTERM: exit 0 within a second (its last lines are lost).
-  kill -STOP "$READER_PID"
+  pause "$READER_PID"
   run -0 timeout "$T" "$LOAD" -c 1 -n 1600 -s 200 127.0.0.1 "$SERVER_PORT"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   CODE=0
   wait_for_exit "$SERVER_PID" 1 || CODE=$?
   assert_equal 0 "$CODE" "mt_server's exit status, within a second of SIGTERM"

@@ -134,7 +134,7 @@ exit status: $status"
     start_server "$BATS_TEST_TMPDIR/receiver-$sig.log" "$B/udp_receiver" 0
     run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" one
     wait_for_line "$SERVER_LOG" ': one$' "$T" "$SERVER_PID"
-    kill -"$sig" "$SERVER_PID"
+    interrupt "$sig" "$SERVER_PID"
     wait_for_exit "$SERVER_PID" "$T"
     assert_equal "Stopped by a signal after 1 datagram" "$(tail -n 1 "$SERVER_LOG")" "last line after SIG$sig"
   done
@@ -311,7 +311,7 @@ EOF
 
 @test "things to try 2: a stopped receiver keeps only what fits in its buffer, in order" {
   start_receiver
-  kill -STOP "$SERVER_PID"
+  pause "$SERVER_PID"
   run -0 timeout "$T" "$B/udp_sender" 127.0.0.1 "$SERVER_PORT" $(seq 1000)
   assert_equal 1000 "${#lines[@]}" "Sent lines"
   kill -CONT "$SERVER_PID"
@@ -479,7 +479,7 @@ expect_line() {
   start_basic_receiver
   run -0 timeout "$T" "$B/udp_sender_basic" one 127.0.0.1 "$SERVER_PORT"
   wait_for_line "$SERVER_LOG" '^one [0-9]+ 127\.0\.0\.1$' "$T" "$SERVER_PID"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID" "$T" || code=$?
   assert_equal 143 "$code" "udp_receiver_basic's exit status (128 + SIGTERM)"
   [[ $(tail -n 1 "$SERVER_LOG") =~ ^one\ [0-9]+\ 127\.0\.0\.1$ ]] || { cat "$SERVER_LOG" >&2; return 1; }
@@ -487,7 +487,7 @@ expect_line() {
   start_receiver
   run -0 timeout "$T" "$B/udp_sender_basic" one 127.0.0.1 "$SERVER_PORT"
   wait_for_line "$SERVER_LOG" ': one$' "$T" "$SERVER_PID"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   wait_for_exit "$SERVER_PID" "$T"
   assert_equal "Stopped by a signal after 1 datagram" "$(tail -n 1 "$SERVER_LOG")" "udp_receiver's last line"
 }

@@ -429,7 +429,7 @@ _wait_grep() {
   wait_for_line "$W/bob.log" '^\* carol left$'
   hang_up bob
   wait_for_line "$W/alice.log" '^\* bob left$'
-  kill -INT "$SERVER_PID"
+  interrupt INT "$SERVER_PID"
   expect_exit 0 "$SERVER_PID" "chatroom_server's exit status after SIGINT"
   expect_exit 0 "$PID_alice" "alice's exit status"
   assert_transcript room-server "$W/room.log"
@@ -609,7 +609,7 @@ Connection closed by the server' "$output" "what chatroom_client printed"
   start_room
   join bob
   join carol
-  kill -STOP "$PID_bob" # bob pressed Ctrl-Z: his socket stays open, nobody reads it
+  pause "$PID_bob" # bob pressed Ctrl-Z: his socket stays open, nobody reads it
   raw_connect alice
   echo alice >&"$alice"
   wait_for_line "$W/room.log" '^\* alice joined'
@@ -666,7 +666,7 @@ Connection closed by the server' "$output" "what chatroom_client printed"
   start_room
   join alice
   join bob
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   expect_exit 0 "$SERVER_PID" "chatroom_server exit status after SIGTERM"
   for nick in alice bob; do
     pid="PID_$nick"
@@ -1103,18 +1103,6 @@ settles() {
     nap
   done
   return 1
-}
-
-# pause PID: SIGSTOP, and wait ($T at most) until it has really stopped (state T in /proc);
-# fails, saying so, if it has not. (Where there is no /proc, it cannot look: it goes on.)
-pause() {
-  kill -STOP "$1"
-  [[ -d /proc/$1 ]] || return 0
-  deadline_in "$T"
-  until proc_start "$1" && [[ $PROC_STATE == T ]]; do
-    before_deadline || { echo "process $1 did not stop within $T s" >&2; return 1; }
-    nap
-  done
 }
 
 # queued_at PORT: set QUEUED to the number of connections on this machine whose local port is
@@ -1816,7 +1804,7 @@ fill_pipe() {
   # Full again: SIGTERM ends the room within a second, exit 0.
   stop_pid "$reader"
   fill_pipe "$W/chatroom_server.out"
-  kill -TERM "$SERVER_PID"
+  interrupt TERM "$SERVER_PID"
   rc=0
   wait_for_exit "$SERVER_PID" 1 || rc=$?
   assert_equal 0 "$rc" "chatroom_server's exit status, a second after SIGTERM"

@@ -930,7 +930,7 @@ fill_log() {
     CASES=$((CASES + 1))
     fill_log "$prog" "$SERVER_PORT" || fail_case "$SERVER_NAME, stdout a full pipe: $output"
     survives "stdout a pipe nobody reads, full"
-    kill -TERM "$SERVER_PID"
+    interrupt TERM "$SERVER_PID"
     CASES=$((CASES + 1))
     rc=0
     wait_for_exit "$SERVER_PID" 1 || rc=$?
@@ -954,7 +954,7 @@ fill_log() {
     prog=${entry%%|*} want=${entry#*|} name=${prog##*/}
     for sig in INT TERM; do
       start_server "$W/$name.$sig.log" "$B/$prog" 0
-      kill -"$sig" "$SERVER_PID"
+      interrupt "$sig" "$SERVER_PID"
       rc=0
       wait_for_exit "$SERVER_PID" "$T" || rc=$?
       CASES=$((CASES + 1))

@@ -218,6 +218,32 @@ alive() {
   proc_start "$1" && [[ $PROC_START == "${START_TIMES[$1]}" && $PROC_STATE != Z ]]
 }
 
+# interrupt SIGNAL PID: send SIGNAL (TERM, INT) once PID waits in the kernel (state S in
+# /proc; $T at most, then anyway). A server checks its stop flag and *then* calls accept():
+# a signal landing between the two is only seen at the next client (03's README, "The
+# window the flag leaves open"). Just after printing a line, a server may be in that gap.
+interrupt() {
+  if [[ -d /proc/$2 ]]; then
+    deadline_in "$T"
+    while proc_start "$2" && [[ $PROC_STATE != S ]] && before_deadline; do nap; done
+  fi
+  kill -"$1" "$2"
+}
+
+# pause PID: SIGSTOP, then wait ($T at most) until PID has really stopped (state T in /proc).
+# A process acts on the signal only when it next runs, which on a busy machine can be after
+# the test's next step: a server that was to find all of it queued reads part of it first.
+# Fails, saying so, if it has not stopped. (Without /proc it cannot look, and goes on.)
+pause() {
+  kill -STOP "$1"
+  [[ -d /proc/$1 ]] || return 0
+  deadline_in "$T"
+  until proc_start "$1" && [[ $PROC_STATE == T ]]; do
+    before_deadline || { echo "process $1 did not stop within $T s" >&2; return 1; }
+    nap
+  done
+}
+
 # start_server LOG CMD [ARGS...]: start a server and wait until its first line ends with
 # its port. Sets SERVER_PID, SERVER_PORT and SERVER_LOG. Fails (showing the log) if the
 # server exits first or says nothing within READY_SECONDS.
