@@ -34,7 +34,8 @@ setup_file() {
   # The python3 peer. It serves clients one after another and logs each message it gets as
   # "got b'...'" (Python's repr) and "client left". MODE says how it answers:
   #   echo      each message comes back as it is ("crlf" comes back as "crlf\r\n")
-  #   pieces    the first message gets "fi", then 0.2 s later "ne"; later ones no answer
+  #   pieces    the first message gets "fi"; "ne" follows once the client has sent its
+  #             next message (no answer of its own), and not at all if it closes instead
   #   long N    the first message gets N bytes of "y"; later ones no answer
   #   count N   reads until N bytes have come, then answers "got N bytes"
   #   binary    the first message gets bytes that are not text, then the peer closes
@@ -42,7 +43,7 @@ setup_file() {
   #   reset     the first message gets no answer: the peer resets (SO_LINGER 0, an RST)
   #   bytes HEX every message gets the bytes HEX (in hex) as its answer
   cat >"$BATS_FILE_TMPDIR/peer.py" <<'EOF'
-import socket, struct, sys, time
+import socket, struct, sys
 
 mode = sys.argv[1]
 size = int(sys.argv[2]) if len(sys.argv) > 2 and mode != "bytes" else 0
@@ -66,7 +67,11 @@ while True:
                 conn.sendall(b"crlf\r\n" if data == b"crlf" else data)
             elif mode == "pieces" and first:
                 conn.sendall(b"fi")
-                time.sleep(0.2)
+                # (Not after a pause: on a busy machine both pieces could wait for one recv.)
+                more = conn.recv(1024)
+                if not more:
+                    break
+                print("got %r" % more, flush=True)
                 conn.sendall(b"ne")
             elif mode == "long" and first:
                 conn.sendall(b"y" * size)
@@ -1320,7 +1325,7 @@ THE_RUNGS='-> SYN seq 0
   [[ $output =~ As\ text:\ ([^$'\n']*) ]] && reply=${BASH_REMATCH[1]}
   wait_for_line "$log" "\\|<- PSH-ACK seq 1 ack 10, ${#reply} bytes" "$T" "$BG_PID"
   wait_for_count "$log" 'FIN' 2 "$T"
-  kill -INT "$BG_PID"
+  interrupt INT "$BG_PID"
   wait_for_exit "$BG_PID" "$T"
   run rungs "$log"
   assert_equal '-> SYN seq 0
@@ -1346,7 +1351,7 @@ THE_RUNGS='-> SYN seq 0
   run -0 timeout "$T" "$LOOP" ::1 "$SERVER_PORT" <<<$'how are u\nexit'
   assert_line "Server: fine"
   wait_for_count "$log" 'FIN' 2 "$T"
-  kill -INT "$BG_PID"
+  interrupt INT "$BG_PID"
   wait_for_exit "$BG_PID" "$T"
   run rungs "$log"
   assert_equal '-> SYN seq 0

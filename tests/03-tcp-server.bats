@@ -418,12 +418,16 @@ usage_case() {
 @test "tcp_server closes after 1 s when the client never closes, having sent its FIN at once" {
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/tcp_server" 0
   mkfifo "$BATS_TEST_TMPDIR/hold"
-  # The client reads the reply to its end (the server's FIN), says so, then keeps its own
-  # side open, waiting on a FIFO nobody writes.
+  # The client reads the reply to its end (the server's FIN), looks at once whether the
+  # server is still there, says so, then keeps its own side open, waiting on a FIFO nobody
+  # writes. (Looked at by the client itself: the test's own look could come a second late.)
   start_bg "$BATS_TEST_TMPDIR/client.log" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf hi >&3; cat <&3; echo; echo "end of the reply"; read -r _ <"$2"' _ "$SERVER_PORT" "$BATS_TEST_TMPDIR/hold"
+    printf hi >&3; cat <&3; echo; kill -0 "$3" && ! grep -qs "^State:.*zombie" "/proc/$3/status" &&
+      echo "the server still runs"
+    echo "end of the reply"; read -r _ <"$2"' _ "$SERVER_PORT" "$BATS_TEST_TMPDIR/hold" "$SERVER_PID"
   wait_for_line "$BATS_TEST_TMPDIR/client.log" '^end of the reply$'
-  kill -0 "$SERVER_PID" # the FIN came while the server still waits for the client's
+  # The FIN came while the server still waits for the client's.
+  assert_file_line "$BATS_TEST_TMPDIR/client.log" "the server still runs"
   wait_for_exit "$SERVER_PID" 3
   assert_file_line "$SERVER_LOG" "The client did not close within 1000 ms: closing anyway"
   assert_file_line "$BATS_TEST_TMPDIR/client.log" "$REPLY"
@@ -1559,7 +1563,7 @@ echo "$3 answered"'
   # hello_http looked for "\r\n\r\n" or "\n\n" only: lines ending in a bare LF, then a CRLF
   # empty line, never ended (the client was dropped after -t). -t 5: the answer comes now.
   start_server "$BATS_TEST_TMPDIR/server.log" "$L/hello_http" -t 5 0
-  run -0 timeout 2 bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\nHost: x\n\r\n'
+  run -0 timeout "$T" bash -c "$SEND_ONCE" _ 127.0.0.1 "$SERVER_PORT" 'GET / HTTP/1.1\nHost: x\n\r\n'
   assert_equal $'HTTP/1.1 200 OK\r' "${lines[0]}" "the answer to a head ending \\n\\r\\n"
 }
 

@@ -1335,8 +1335,14 @@ The server said byebye: chat over" "$output"
     raw_connect first
     wait_for_line "$SERVER_LOG" '^(Establish connection:|Connected by) '
     if [[ $server == chat_server_basic ]]; then
-      run -124 timeout 1 "$D/chat_client" 127.0.0.1 "$SERVER_PORT" <<<hello # (1 s: time to say so)
-      assert_output "Connected to 127.0.0.1 port $SERVER_PORT"
+      printf 'hello\n' >"$W/hello"
+      start_bg_from "$W/hello" "$W/second.log" "$D/chat_client" 127.0.0.1 "$SERVER_PORT"
+      wait_for_line "$W/second.log" '^Connected to ' "$T" "$BG_PID"
+      local rc=0
+      wait_for_exit "$BG_PID" 1 2>/dev/null || rc=$?
+      assert_equal 124 "$rc" "the second chat_client, still waiting 1 s later"
+      assert_equal "Connected to 127.0.0.1 port $SERVER_PORT" "$(<"$W/second.log")" "what it printed"
+      stop_pid "$BG_PID"
       stop_pid "$SERVER_PID" # before the first client leaves: then it would spin (fix 1)
     else
       run -1 timeout "$T" "$D/chat_client" 127.0.0.1 "$SERVER_PORT" <<<hello

@@ -870,7 +870,7 @@ bad_peers() {
     'HEAD / HTTP/2.0\r\n\r\n|505 HTTP Version Not Supported'; do
     request=${entry%|*} want=${entry##*|}
     CASES=$((CASES + 1))
-    run timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "%b" "$2" >&3; IFS= read -r a <&3; echo "$a"' \
+    run timeout "$T" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "%b" "$2" >&3; IFS= read -r a <&3; echo "$a"' \
       _ "$SERVER_PORT" "$request"
     [[ $output == "HTTP/1.1 $want"$'\r' ]] ||
       fail_case "hello_http, '$request': expected 'HTTP/1.1 $want', got '$output' (exit $status)"
@@ -894,27 +894,28 @@ stdout_pipe() {
 }
 
 # fill_log PROGRAM PORT: clients of PROGRAM, one after another, enough to make it log more
-# than a pipe holds (64 KiB); prints "N answered" or where the answers stopped.
+# than a pipe holds (64 KiB); prints "N answered" or where the answers stopped. (Each answer
+# within $T, all within 6 * $T: the point is that it answers on, not how fast.)
 fill_log() {
   case ${1##*/} in
     hello_http)
-      run timeout "$T" bash -c 'target=/$(printf "%01000d" 0)
+      run timeout $((6 * T)) bash -c 'target=/$(printf "%01000d" 0)
         for ((i = 1; i <= 300; i++)); do
           exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
           printf "GET %s HTTP/1.1\r\nHost: x\r\n\r\n" "$target" >&3
-          IFS= read -r -t 1 a <&3 || { echo "client $i: no answer"; exit 1; }
+          IFS= read -r -t "$2" a <&3 || { echo "client $i: no answer"; exit 1; }
           exec 3>&-
-        done; echo "300 answered"' _ "$2" ;; # (about 290 bytes of log each: 87 KB)
+        done; echo "300 answered"' _ "$2" "$T" ;; # (about 290 bytes of log each: 87 KB)
     mt_server) # a line of about 105 bytes a message: 168 KB, past the pipe and its queue
-      run timeout "$T" bash -c '"$0" -c 1 -n 1600 -s 200 127.0.0.1 "$1" >/dev/null &&
+      run timeout $((6 * T)) bash -c '"$0" -c 1 -n 1600 -s 200 127.0.0.1 "$1" >/dev/null &&
         echo "1600 answered"' "$B/04-multithread-server/load_client" "$2" ;;
     chatroom_server) # a join and a leave, 50 bytes of log each: 80 KB
-      run timeout "$T" bash -c 'for ((i = 1; i <= 1600; i++)); do
+      run timeout $((6 * T)) bash -c 'for ((i = 1; i <= 1600; i++)); do
           exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-          IFS= read -r -t 1 a <&3 || { echo "client $i: no answer"; exit 1; }
+          IFS= read -r -t "$2" a <&3 || { echo "client $i: no answer"; exit 1; }
           echo "f$i" >&3
           exec 3>&-
-        done; echo "1600 answered"' _ "$2" ;;
+        done; echo "1600 answered"' _ "$2" "$T" ;;
     *) echo "fill_log: no filler for $1" >&2; return 1 ;;
   esac
   [[ $status == 0 && $output == *" answered" ]]

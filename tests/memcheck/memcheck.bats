@@ -42,9 +42,10 @@ vg_clean() {
 }
 
 # stop_clean PID: SIGTERM a server started under valgrind, expect exit 0 (valgrind's leak
-# check runs at exit, so the server must end by itself, not by SIGKILL).
+# check runs at exit, so the server must end by itself, not by SIGKILL). Sent once it waits
+# (interrupt): under valgrind the gap between the stop flag's check and accept() is long.
 stop_clean() {
-  kill -TERM "$1"
+  interrupt TERM "$1"
   local rc=0
   wait_for_exit "$1" "$T" || rc=$?
   assert_equal 0 "$rc" "exit status after SIGTERM"
